@@ -59,18 +59,27 @@ export interface DatasetArrays {
 
 /** Summary of a distribution of degrees. */
 export interface DegreeSummary {
+  /** Smallest degree. */
   min: number;
+  /** Median degree (mean of the two middle values for an even count). */
   median: number;
+  /** Mean degree. */
   mean: number;
+  /** Largest degree. */
   max: number;
 }
 
 /** What `recforge stats` prints. */
 export interface DatasetStats {
+  /** Number of users. */
   users: number;
+  /** Number of items. */
   items: number;
+  /** Distinct train (user, item) pairs. */
   train: number;
+  /** Distinct test pairs. */
   test: number;
+  /** Distinct validation pairs. */
   validation: number;
   /** (train + test + validation) / (users × items). */
   density: number;

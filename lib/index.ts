@@ -9,3 +9,4 @@ export { listBackends, resolveDevice, type Device, type BackendInfo } from './ba
 export { Interactions, type InteractionArrays } from './interactions.js';
 export { Dataset, IdMap, type DatasetArrays, type DatasetStats, type DegreeSummary, type SplitName } from './dataset.js';
 export { type AsyncOptions } from './job.js';
+export { syntheticDataset, type SyntheticOptions } from './synthetic.js';

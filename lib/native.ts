@@ -59,6 +59,11 @@ export interface RawAddon {
   buildGraph(users: Int32Array, items: Int32Array, nUsers: number, nItems: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeGraph>;
   buildInfo(): BuildInfo;
+  generateSynthetic(options: object, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{
+    nUsers: number; nItems: number;
+    train: { users: Int32Array; items: Int32Array };
+    test: { users: Int32Array; items: Int32Array };
+  }>;
 }
 
 const require = createRequire(import.meta.url);

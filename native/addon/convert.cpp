@@ -118,6 +118,24 @@ std::vector<int32_t> int32List(const Napi::Value& v, const char* name) {
   return out;
 }
 
+Napi::Object optionsArg(const Napi::Value& v) {
+  if (v.IsUndefined() || v.IsNull()) return Napi::Object::New(v.Env());
+  if (!v.IsObject()) throwError(v.Env(), rf::code::kType, "options must be an object");
+  return v.As<Napi::Object>();
+}
+
+int32_t int32Field(const Napi::Object& o, const char* key, int32_t min, int32_t max, int32_t fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  return int32Arg(v, (std::string("options.") + key).c_str(), min, max);
+}
+
+double numberField(const Napi::Object& o, const char* key, double fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  return numberArg(v, (std::string("options.") + key).c_str());
+}
+
 Napi::Int32Array toInt32Array(Napi::Env env, std::vector<int32_t>&& v) {
   return exportVector<int32_t, Napi::Int32Array>(env, std::move(v), napi_int32_array);
 }

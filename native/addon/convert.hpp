@@ -26,6 +26,11 @@ bool boolArg(const Napi::Value& v, const char* name, bool fallback);
 std::string stringArg(const Napi::Value& v, const char* name);
 std::vector<int32_t> int32List(const Napi::Value& v, const char* name);  // JS array of integers
 
+// Optional fields of an options object (undefined -> fallback); names read "options.<key>".
+int32_t int32Field(const Napi::Object& o, const char* key, int32_t min, int32_t max, int32_t fallback);
+double numberField(const Napi::Object& o, const char* key, double fallback);
+Napi::Object optionsArg(const Napi::Value& v);  // undefined -> {}, non-object -> E_TYPE
+
 // Zero-copy export: the vector's storage becomes the ArrayBuffer's backing store.
 Napi::Int32Array toInt32Array(Napi::Env env, std::vector<int32_t>&& v);
 Napi::Float32Array toFloat32Array(Napi::Env env, std::vector<float>&& v);

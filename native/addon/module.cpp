@@ -5,6 +5,7 @@
 #include "cancel_token.hpp"
 #include "graph.hpp"
 #include "info.hpp"
+#include "synthetic.hpp"
 
 namespace rfaddon {
 
@@ -19,6 +20,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rfaddon::GraphWrap::Register(env, exports);
   rfaddon::registerGraphFunctions(env, exports);
   rfaddon::registerInfoFunctions(env, exports);
+  rfaddon::registerSyntheticFunctions(env, exports);
   return exports;
 }
 
