@@ -1,0 +1,12 @@
+/**
+ * recforge: learn, evaluate and serve recommender embeddings inside Node.js.
+ * @packageDocumentation
+ */
+export { RecforgeError, isRecforgeError, type ErrorCode, type ErrorLocation } from './errors.js';
+export { Tensor, type DType, type TypedArrayOf } from './tensor.js';
+export { readNpy, writeNpy, parseNpy, serializeNpy } from './npy.js';
+export { listBackends, resolveDevice, type Device, type BackendInfo } from './backends.js';
+export { Interactions, type InteractionArrays } from './interactions.js';
+export { Dataset, IdMap, type DatasetArrays, type DatasetStats, type DegreeSummary, type SplitName } from './dataset.js';
+export { type AsyncOptions } from './job.js';
+export { syntheticDataset, type SyntheticOptions } from './synthetic.js';
