@@ -5,6 +5,9 @@
 #include "cancel_token.hpp"
 #include "graph.hpp"
 #include "info.hpp"
+#include "load_clean.hpp"
+#include "load_parse.hpp"
+#include "load_split.hpp"
 #include "synthetic.hpp"
 
 namespace rfaddon {
@@ -21,6 +24,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rfaddon::registerGraphFunctions(env, exports);
   rfaddon::registerInfoFunctions(env, exports);
   rfaddon::registerSyntheticFunctions(env, exports);
+  rfaddon::registerParseFunctions(env, exports);
+  rfaddon::registerCleanFunctions(env, exports);
+  rfaddon::registerSplitFunctions(env, exports);
   return exports;
 }
 
