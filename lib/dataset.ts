@@ -7,6 +7,7 @@ import { RecforgeError } from './errors.js';
 import { Interactions, type InteractionArrays } from './interactions.js';
 import { runNative, type AsyncOptions } from './job.js';
 import { addon, type NativeCsr, type NativeGraph } from './native.js';
+import type { DatasetFiles } from './dataset-load.js';
 
 /** Names of the interaction sets a Dataset may hold. */
 export type SplitName = 'train' | 'test' | 'validation';
@@ -166,6 +167,15 @@ export class Dataset {
       });
     }
     return new Dataset({ nUsers, nItems, sets, matrices, userIds: arrays.userIds, itemIds: arrays.itemIds });
+  }
+
+  /**
+   * Loads a Dataset from interaction files (see {@link loadDataset} in dataset-load for formats,
+   * gzip, id maps, and clean/split of a single file).
+   */
+  static async load(files: DatasetFiles, options: AsyncOptions = {}): Promise<Dataset> {
+    const { loadDataset } = await import('./dataset-load.js');  // dynamic: dataset-load imports Dataset
+    return loadDataset(files, options);
   }
 
   /** The native user → items matrix of a split (duplicates collapsed). @internal */

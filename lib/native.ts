@@ -52,7 +52,7 @@ export interface BuildInfo {
 }
 
 /** The raw addon. Async functions take `(…, cancel?, progress?)` as their last arguments. */
-export interface RawAddon {
+export interface RawAddon extends RawLoadAddon {
   CancelToken: new () => NativeCancelToken;
   buildCsr(users: Int32Array, items: Int32Array, nUsers: number, nItems: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeCsr>;
@@ -64,6 +64,61 @@ export interface RawAddon {
     train: { users: Int32Array; items: Int32Array };
     test: { users: Int32Array; items: Int32Array };
   }>;
+}
+
+/** Raw edge list crossing the addon boundary (loaders, cleaning, splits). */
+export interface RawEdges {
+  nUsers: number;
+  nItems: number;
+  users: Int32Array;
+  items: Int32Array;
+  weights?: Float32Array;
+  timestamps?: Float64Array;
+}
+
+/** What the native parsers return. */
+export interface RawParsed extends RawEdges {
+  userIds?: string[];
+  itemIds?: string[];
+  rows: number;
+  filteredRows: number;
+  delimiter?: string;
+  header?: string[];
+}
+
+/** Native options of parseDelimited (already normalized by the facade). */
+export interface RawDelimitedOptions {
+  delimiter?: string;
+  header?: 'auto' | 'present' | 'absent';
+  user?: number | string;
+  item?: number | string;
+  weight?: number | string;
+  timestamp?: number | string;
+  idMode?: 'integer' | 'string';
+  minWeight?: number;
+}
+
+/** What the native cleaner returns. */
+export interface RawCleaned {
+  data: RawEdges;
+  duplicatesRemoved: number;
+  interactionsDropped: number;
+  usersDropped: number;
+  itemsDropped: number;
+  rounds: number;
+  userNewToOld?: Int32Array;
+  itemNewToOld?: Int32Array;
+  userOldToNew?: Int32Array;
+  itemOldToNew?: Int32Array;
+}
+
+/** The loader family of the raw addon (see native/addon/load_*.hpp). */
+export interface RawLoadAddon {
+  parseLines(bytes: Uint8Array, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<RawParsed>;
+  parseDelimited(bytes: Uint8Array, options: RawDelimitedOptions, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<RawParsed>;
+  cleanInteractions(data: RawEdges, options: object, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<RawCleaned>;
+  splitInteractions(data: RawEdges, test: object, validation: object | undefined, cancel?: NativeCancelToken,
+    progress?: ProgressFn): Promise<{ train: RawEdges; test: RawEdges; validation?: RawEdges; cutTime?: number }>;
 }
 
 const require = createRequire(import.meta.url);
