@@ -10,3 +10,4 @@ export { Interactions, type InteractionArrays } from './interactions.js';
 export { Dataset, IdMap, type DatasetArrays, type DatasetStats, type DegreeSummary, type SplitName } from './dataset.js';
 export { type AsyncOptions } from './job.js';
 export { syntheticDataset, type SyntheticOptions } from './synthetic.js';
+export { projectionEmbeddings, type ProjectionOptions } from './projection.js';

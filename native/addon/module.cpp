@@ -3,6 +3,7 @@
 
 #include "addon_state.hpp"
 #include "cancel_token.hpp"
+#include "embeddings.hpp"
 #include "graph.hpp"
 #include "info.hpp"
 #include "synthetic.hpp"
@@ -21,6 +22,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rfaddon::registerGraphFunctions(env, exports);
   rfaddon::registerInfoFunctions(env, exports);
   rfaddon::registerSyntheticFunctions(env, exports);
+  rfaddon::registerEmbeddingFunctions(env, exports);
   return exports;
 }
 
