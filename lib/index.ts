@@ -10,4 +10,7 @@ export { Interactions, type InteractionArrays } from './interactions.js';
 export { Dataset, IdMap, type DatasetArrays, type DatasetStats, type DegreeSummary, type SplitName } from './dataset.js';
 export { type AsyncOptions } from './job.js';
 export { syntheticDataset, type SyntheticOptions } from './synthetic.js';
-export { projectionEmbeddings, type ProjectionOptions } from './projection.js';
+export { projectionEmbeddings, type ProjectionOptions, type EmbeddingTables } from './projection.js';
+export {
+  FixedEmbeddings, type EmbeddingModel, type ModelOptions, type Trainer, type FitOptions, type EpochEvent,
+} from './model.js';

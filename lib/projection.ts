@@ -17,12 +17,20 @@ export interface ProjectionOptions extends AsyncOptions {
   threads?: number;
 }
 
+/** A pair of embedding tables. */
+export interface EmbeddingTables {
+  /** [nUsers, dim] float32. */
+  users: Tensor<'float32'>;
+  /** [nItems, dim] float32. */
+  items: Tensor<'float32'>;
+}
+
 /**
  * Random Gaussian user vectors G pushed once through the normalized train graph Â:
  * items = Â·G, users = Â·items. The inner product then approximates normalized two-hop
  * co-occurrence (item-based collaborative filtering by random projection). Nothing is trained.
  */
-export async function projectionEmbeddings(data: Dataset, options: ProjectionOptions = {}): Promise<{ users: Tensor; items: Tensor }> {
+export async function projectionEmbeddings(data: Dataset, options: ProjectionOptions = {}): Promise<EmbeddingTables> {
   const graph = await data.graph(options);
   const dim = options.dim ?? 64;
   const out = await runNative(options, (t, p) =>
