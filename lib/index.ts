@@ -14,3 +14,4 @@ export { projectionEmbeddings, type ProjectionOptions, type EmbeddingTables } fr
 export {
   FixedEmbeddings, type EmbeddingModel, type ModelOptions, type Trainer, type FitOptions, type EpochEvent,
 } from './model.js';
+export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
