@@ -14,3 +14,8 @@ export { readInteractions, parseInteractions, loadDataset, type ParseOptions, ty
 export { type EdgeList } from './edge-list.js';
 export { cleanInteractions, type CleanOptions, type CleanReport } from './clean.js';
 export { splitInteractions, type SplitMethod, type SplitOptions, type TrainTestOptions, type SplitParts } from './splits.js';
+export { projectionEmbeddings, type ProjectionOptions, type EmbeddingTables } from './projection.js';
+export {
+  FixedEmbeddings, type EmbeddingModel, type ModelOptions, type Trainer, type FitOptions, type EpochEvent,
+} from './model.js';
+export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';

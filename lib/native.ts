@@ -59,6 +59,8 @@ export interface RawAddon extends RawLoadAddon {
   buildGraph(users: Int32Array, items: Int32Array, nUsers: number, nItems: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeGraph>;
   buildInfo(): BuildInfo;
+  projectionEmbeddings(graph: NativeGraph, dim: number, seed: number, threads: number,
+    cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ users: Float32Array; items: Float32Array; dim: number }>;
   generateSynthetic(options: object, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{
     nUsers: number; nItems: number;
     train: { users: Int32Array; items: Int32Array };

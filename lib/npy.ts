@@ -5,8 +5,9 @@
  * check). Fortran-order and big-endian arrays are rejected with E_INVALID_ARG.
  * @module
  */
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { RecforgeError } from './errors.js';
+import { writeFileAtomic } from './safetensors.js';
 import { Tensor, type DType } from './tensor.js';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
@@ -91,13 +92,7 @@ export async function readNpy(file: string): Promise<Tensor> {
   return parseNpy(bytes, file);
 }
 
-/** Writes a Tensor to a .npy file atomically (temporary file, then rename). */
+/** Writes a Tensor to a .npy file atomically (temporary file, fsync, rename). */
 export async function writeNpy(file: string, t: Tensor<DType>): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, serializeNpy(t));
-    await rename(tmp, file);
-  } catch (e) {
-    throw new RecforgeError('E_IO', `${file}: cannot write (${(e as Error).message})`, { file, cause: e });
-  }
+  await writeFileAtomic(file, serializeNpy(t));
 }

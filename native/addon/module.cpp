@@ -3,6 +3,7 @@
 
 #include "addon_state.hpp"
 #include "cancel_token.hpp"
+#include "embeddings.hpp"
 #include "graph.hpp"
 #include "info.hpp"
 #include "load_clean.hpp"
@@ -27,6 +28,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rfaddon::registerParseFunctions(env, exports);
   rfaddon::registerCleanFunctions(env, exports);
   rfaddon::registerSplitFunctions(env, exports);
+  rfaddon::registerEmbeddingFunctions(env, exports);
   return exports;
 }
 
