@@ -90,7 +90,8 @@ export function flagHelp(specs: Record<string, FlagSpec>): string {
   return Object.entries(specs)
     .map(([name, s]) => {
       const value = s.kind === 'bool' ? '' : s.kind === 'intList' ? ' <n[,n...]>' : s.choices ? ` <${s.choices.join('|')}>` : ` <${s.kind}>`;
-      return `  --${name}${value}`.padEnd(34) + s.help + (s.required ? ' (required)' : '');
+      const left = `  --${name}${value}`;
+      return (left.length < 34 ? left.padEnd(34) : `${left}\n${' '.repeat(34)}`) + s.help + (s.required ? ' (required)' : '');
     })
     .join('\n');
 }

@@ -9,8 +9,9 @@ import { isRecforgeError } from '../errors.js';
 import { UsageError, flagHelp, parseFlags } from './args.js';
 import type { Command } from './command.js';
 import { backendsCommand } from './commands/backends.js';
+import { statsCommand } from './commands/stats.js';
 
-const commands: Command[] = [backendsCommand];
+const commands: Command[] = [statsCommand, backendsCommand];
 
 function usage(): string {
   const lines = ['usage: recforge <command> [flags]', '', 'commands:'];
