@@ -14,6 +14,9 @@ inline constexpr const char* kShape = "E_SHAPE";                  // arrays whos
 inline constexpr const char* kNonFinite = "E_NONFINITE";          // NaN or Inf where numbers must be finite
 inline constexpr const char* kEmpty = "E_EMPTY";                  // no data where some is required
 inline constexpr const char* kAborted = "E_ABORTED";              // cancelled through a CancelToken
+inline constexpr const char* kType = "E_TYPE";                    // wrong kind of value (e.g. TypedArray type)
+inline constexpr const char* kIo = "E_IO";                        // file missing / unreadable (raised by the facade)
+inline constexpr const char* kDisposed = "E_DISPOSED";            // object used after dispose()
 inline constexpr const char* kInternal = "E_INTERNAL";            // a bug: an invariant did not hold
 }  // namespace code
 

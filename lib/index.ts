@@ -1,0 +1,17 @@
+/**
+ * recforge: learn, evaluate and serve recommender embeddings inside Node.js.
+ * @packageDocumentation
+ */
+export { RecforgeError, isRecforgeError, type ErrorCode, type ErrorLocation } from './errors.js';
+export { Tensor, type DType, type TypedArrayOf } from './tensor.js';
+export { readNpy, writeNpy, parseNpy, serializeNpy } from './npy.js';
+export { listBackends, resolveDevice, type Device, type BackendInfo } from './backends.js';
+export { Interactions, type InteractionArrays } from './interactions.js';
+export { Dataset, IdMap, type DatasetArrays, type DatasetStats, type DegreeSummary, type SplitName } from './dataset.js';
+export { type AsyncOptions } from './job.js';
+export { syntheticDataset, type SyntheticOptions } from './synthetic.js';
+export { projectionEmbeddings, type ProjectionOptions, type EmbeddingTables } from './projection.js';
+export {
+  FixedEmbeddings, type EmbeddingModel, type ModelOptions, type Trainer, type FitOptions, type EpochEvent,
+} from './model.js';
+export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';

@@ -1,0 +1,83 @@
+/**
+ * Loads the native addon and types its raw surface. This interface is the one place where the
+ * facade/addon contract is written down, so the compiler checks every call into native code.
+ * @internal
+ * @module
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Native cancellation flag, flipped from an AbortSignal listener. */
+export interface NativeCancelToken {
+  cancel(): void;
+  readonly cancelled: boolean;
+}
+
+/** Progress callback receiving a fraction in [0, 1]. */
+export type ProgressFn = (fraction: number) => void;
+
+/** A CSR matrix exported to JS. */
+export interface CsrArrays {
+  rows: number;
+  cols: number;
+  indptr: Int32Array;
+  indices: Int32Array;
+}
+
+/** Native user -> items sparse matrix. */
+export interface NativeCsr {
+  readonly rows: number;
+  readonly cols: number;
+  readonly nnz: number;
+  export(): CsrArrays;
+  dispose(): void;
+}
+
+/** Native bipartite graph with LightGCN normalization. */
+export interface NativeGraph {
+  info(): { nUsers: number; nItems: number; nnz: number };
+  export(): { userItems: CsrArrays; itemUsers: CsrArrays; userNorm: Float32Array; itemNorm: Float32Array };
+  userItems(): NativeCsr;
+  /** Degree of every user or item (O(users) / O(items)). */
+  degrees(side: 'users' | 'items'): Int32Array;
+  dispose(): void;
+}
+
+/** Facts about this build of the addon. */
+export interface BuildInfo {
+  simd: string;
+  threads: number;
+  cuda: { compiled: boolean; reason: string };
+}
+
+/** The raw addon. Async functions take `(…, cancel?, progress?)` as their last arguments. */
+export interface RawAddon {
+  CancelToken: new () => NativeCancelToken;
+  buildCsr(users: Int32Array, items: Int32Array, nUsers: number, nItems: number,
+    cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeCsr>;
+  buildGraph(users: Int32Array, items: Int32Array, nUsers: number, nItems: number,
+    cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeGraph>;
+  buildInfo(): BuildInfo;
+  projectionEmbeddings(graph: NativeGraph, dim: number, seed: number, threads: number,
+    cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ users: Float32Array; items: Float32Array; dim: number }>;
+  generateSynthetic(options: object, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{
+    nUsers: number; nItems: number;
+    train: { users: Int32Array; items: Int32Array };
+    test: { users: Int32Array; items: Int32Array };
+  }>;
+}
+
+const require = createRequire(import.meta.url);
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+let cached: RawAddon | undefined;
+
+/** The loaded addon (prebuilds/ first, then build/Release), loaded once per thread. */
+export function addon(): RawAddon {
+  if (!cached) {
+    const load = require('node-gyp-build') as (dir: string) => unknown;
+    cached = load(packageRoot) as RawAddon;
+  }
+  return cached;
+}
