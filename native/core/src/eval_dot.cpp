@@ -10,39 +10,40 @@ namespace rf::eval {
 
 namespace {
 
-using simd::f32x16;
-constexpr int kNR = DotScorer::kPanelItems;  // items per micro-tile (2 vectors)
+using simd::f32x8;
+constexpr int kNR = DotScorer::kPanelItems;  // items per micro-tile
+constexpr int kNV = kNR / simd::kLanes;      // vectors per micro-tile row
 constexpr int kMR = 4;                       // users per micro-tile
 static_assert(kScoreBlockUsers % kMR == 0, "row blocks must tile the evaluator's user block");
 static_assert(kScoreTileItems % kNR == 0, "panels must tile the evaluator's item tile");
 
-// kMR users x kNR items: 2*kMR vector accumulators (8 zmm on AVX-512, 16 ymm on AVX2) stay in
-// registers for the whole dot product; each dimension costs two vector loads of the panel, and
-// kMR broadcasts. Partial tiles (rows < kMR or cols < kNR) go through a stack copy.
+// kMR users x kNR items: kMR*kNV = 16 ymm accumulators stay in registers for the whole dot
+// product (AVX-512VL has 32 ymm; on AVX2 the panel is read as FMA memory operands, costing ~2
+// spills per 16 FMAs); each dimension costs kMR broadcasts. Partial tiles (rows < kMR or
+// cols < kNR) go through a stack copy.
 __attribute__((always_inline)) inline void microKernel(const float* const* rowsIn, const float* panel, int d,
                                                        float* out, int64_t ld, int rows, int cols) {
   const float* u[kMR];
   for (int r = 0; r < kMR; ++r) u[r] = rowsIn[r];
-  f32x16 acc[kMR][2];
-  for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = f32x16{};
+  f32x8 acc[kMR][kNV];
+  for (int r = 0; r < kMR; ++r)
+    for (int v = 0; v < kNV; ++v) acc[r][v] = f32x8{};
   for (int p = 0; p < d; ++p) {
-    const f32x16 b0 = simd::load16(panel + p * kNR);
-    const f32x16 b1 = simd::load16(panel + p * kNR + 16);
+    f32x8 b[kNV];
+    for (int v = 0; v < kNV; ++v) b[v] = simd::load8(panel + p * kNR + v * simd::kLanes);
     for (int r = 0; r < kMR; ++r) {
       const float a = u[r][p];
-      acc[r][0] += a * b0;
-      acc[r][1] += a * b1;
+      for (int v = 0; v < kNV; ++v) acc[r][v] += a * b[v];
     }
   }
   if (rows == kMR && cols == kNR) {
-    for (int r = 0; r < kMR; ++r) {
-      simd::store16(out + r * ld, acc[r][0]);
-      simd::store16(out + r * ld + 16, acc[r][1]);
-    }
+    for (int r = 0; r < kMR; ++r)
+      for (int v = 0; v < kNV; ++v) simd::store8(out + r * ld + v * simd::kLanes, acc[r][v]);
     return;
   }
   float tmp[kMR][kNR];
-  for (int r = 0; r < kMR; ++r) simd::store16(tmp[r], acc[r][0]), simd::store16(tmp[r] + 16, acc[r][1]);
+  for (int r = 0; r < kMR; ++r)
+    for (int v = 0; v < kNV; ++v) simd::store8(tmp[r] + v * simd::kLanes, acc[r][v]);
   for (int r = 0; r < rows; ++r) std::memcpy(out + r * ld, tmp[r], sizeof(float) * cols);
 }
 

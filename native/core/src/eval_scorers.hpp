@@ -13,7 +13,7 @@ namespace rf::eval {
 // load per dimension, FMA'd against a broadcast user coordinate.
 class DotScorer final : public Scorer {
  public:
-  static constexpr int kPanelItems = 32;  // two 16-float vectors per dimension
+  static constexpr int kPanelItems = 32;  // four 8-float vectors per dimension
   DotScorer(const MatrixView& users, const MatrixView& items, int threads);
   int32_t nItems() const override { return nItems_; }
   void score(const int32_t* users, int nu, int32_t itemBegin, int ni, float* out, int64_t ld) const override;

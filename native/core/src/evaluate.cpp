@@ -39,9 +39,9 @@ RF_HOT_CLONES void offerRow(TopK& top, const float* row, int n, int32_t itemBegi
   for (; j < n && !top.full(); ++j) top.offer(row[j], itemBegin + j);
   for (; j + 64 <= n; j += 64) {
     const float thr = top.threshold();
-    simd::f32x16 m = simd::splat16(thr);  // start from thr so NaN scores can never poison the max
-    for (int c = 0; c < 4; ++c) m = simd::maxKeep(simd::load16(row + j + 16 * c), m);
-    if (simd::hmax16(m) > thr)
+    simd::f32x8 m = simd::splat8(thr);  // start from thr so NaN scores can never poison the max
+    for (int c = 0; c < 64; c += simd::kLanes) m = simd::maxKeep(simd::load8(row + j + c), m);
+    if (simd::hmax8(m) > thr)
       for (int t = 0; t < 64; ++t) top.offer(row[j + t], itemBegin + j + t);
   }
   for (; j < n; ++j) top.offer(row[j], itemBegin + j);
