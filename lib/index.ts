@@ -18,4 +18,7 @@ export { projectionEmbeddings, type ProjectionOptions, type EmbeddingTables } fr
 export {
   FixedEmbeddings, type EmbeddingModel, type ModelOptions, type Trainer, type FitOptions, type EpochEvent,
 } from './model.js';
+export {
+  Evaluator, METRIC_NAMES, type EvaluatorOptions, type EvaluationResult, type MetricName, type PerUserMetrics,
+} from './evaluator.js';
 export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';

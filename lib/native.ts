@@ -51,6 +51,19 @@ export interface BuildInfo {
   cuda: { compiled: boolean; reason: string };
 }
 
+/** Raw evaluation result; see native/addon/evaluate.hpp for the layout. */
+export interface NativeEvalResult {
+  /** Evaluated user ids (users with at least one ground-truth item), ascending. */
+  users: Int32Array;
+  ks: number[];
+  /** Metric names in the order of the layout below. */
+  metrics: string[];
+  /** mean[m * ks.length + k]. */
+  mean: Float64Array;
+  /** perUser[(m * ks.length + k) * users.length + u]. */
+  perUser: Float32Array;
+}
+
 /** The raw addon. Async functions take `(…, cancel?, progress?)` as their last arguments. */
 export interface RawAddon extends RawLoadAddon {
   CancelToken: new () => NativeCancelToken;
@@ -61,6 +74,12 @@ export interface RawAddon extends RawLoadAddon {
   buildInfo(): BuildInfo;
   projectionEmbeddings(graph: NativeGraph, dim: number, seed: number, threads: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ users: Float32Array; items: Float32Array; dim: number }>;
+  evaluate(users: Float32Array, items: Float32Array, dim: number, truth: NativeCsr, mask: NativeCsr | null,
+    extraMask: NativeCsr | null, ks: number[], threads: number,
+    cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult>;
+  evaluateBaseline(kind: 'popularity' | 'random', seed: number, train: NativeCsr, truth: NativeCsr,
+    mask: NativeCsr | null, extraMask: NativeCsr | null, ks: number[], threads: number,
+    cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult>;
   generateSynthetic(options: object, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{
     nUsers: number; nItems: number;
     train: { users: Int32Array; items: Int32Array };

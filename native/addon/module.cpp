@@ -4,6 +4,7 @@
 #include "addon_state.hpp"
 #include "cancel_token.hpp"
 #include "embeddings.hpp"
+#include "evaluate.hpp"
 #include "graph.hpp"
 #include "info.hpp"
 #include "load_clean.hpp"
@@ -29,6 +30,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rfaddon::registerCleanFunctions(env, exports);
   rfaddon::registerSplitFunctions(env, exports);
   rfaddon::registerEmbeddingFunctions(env, exports);
+  rfaddon::registerEvaluateFunctions(env, exports);
   return exports;
 }
 

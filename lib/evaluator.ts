@@ -1,0 +1,183 @@
+/**
+ * Full-ranking top-K evaluation of embedding recommenders (and popularity / random baselines)
+ * against a Dataset's held-out interactions. Scoring, masking and top-K run natively on all
+ * cores without materializing the users × items score matrix.
+ *
+ * Protocol (LightGCN / NGCF): every user with at least one ground-truth item is scored against
+ * all items; the user's train items (and, when evaluating on test, validation items) are never
+ * recommended; ties rank the lower item id first; metrics are unweighted means over users.
+ * @module
+ */
+import type { Dataset } from './dataset.js';
+import { RecforgeError } from './errors.js';
+import { runNative, type AsyncOptions } from './job.js';
+import type { EmbeddingModel } from './model.js';
+import { addon, type NativeCsr, type NativeEvalResult } from './native.js';
+import { describe, expectMatrix } from './tensor.js';
+import type { Tensor } from './tensor.js';
+
+/** Ranking metrics (binary relevance; T = the user's ground-truth items, hits = |top-K ∩ T|).
+ * - `precision`: hits / K
+ * - `recall`: hits / |T|
+ * - `ndcg`: DCG / IDCG, DCG = Σ_{r≤K} rel_r / log2(r+1), IDCG over min(K, |T|) hits
+ * - `hitrate`: 1 if hits > 0
+ * - `map`: (1 / min(K, |T|)) Σ_{r≤K} rel_r · precision@r
+ * - `mrr`: 1 / rank of the first hit within K, else 0
+ */
+export type MetricName = 'precision' | 'recall' | 'ndcg' | 'hitrate' | 'map' | 'mrr';
+
+/** Every metric, in the order results list them. */
+export const METRIC_NAMES: readonly MetricName[] = Object.freeze(['precision', 'recall', 'ndcg', 'hitrate', 'map', 'mrr']);
+
+/** Options of {@link Evaluator}. */
+export interface EvaluatorOptions {
+  /** Cutoff(s), each an integer in [1, nItems] (default 20). Duplicates are ignored. */
+  k?: number | number[];
+  /** Metrics to report (default: all of {@link METRIC_NAMES}). */
+  metrics?: MetricName[];
+  /** Worker threads (default 0 = all cores). Results do not depend on it. */
+  threads?: number;
+  /** Also return every evaluated user's value of every metric (default false). */
+  perUser?: boolean;
+  /** Ground truth split (default `'test'`). On test, validation items are masked too. */
+  on?: 'test' | 'validation';
+}
+
+/** Per-user values: `values['recall@20'][j]` belongs to user `users[j]`. */
+export interface PerUserMetrics {
+  /** Evaluated user ids (those with at least one ground-truth item), ascending. */
+  users: Int32Array;
+  /** One array per `metric@k` key, aligned with `users`. */
+  values: Record<string, Float32Array>;
+}
+
+/** `{'recall@20': 0.18, 'ndcg@20': 0.15, ...}`, plus `perUser` when asked for. */
+export type EvaluationResult = { [key: `${string}@${number}`]: number } & { perUser?: PerUserMetrics };
+
+/**
+ * Evaluates recommenders on one Dataset with fixed cutoffs and metrics.
+ *
+ * ```ts
+ * const ev = new Evaluator(dataset, { k: [10, 20] });
+ * const r = await ev.evaluate(userEmb, itemEmb);   // r['recall@20'], r['ndcg@10'], ...
+ * ```
+ */
+export class Evaluator {
+  /** The cutoffs, ascending. */
+  readonly ks: readonly number[];
+  /** The reported metrics. */
+  readonly metrics: readonly MetricName[];
+  readonly #data: Dataset;
+  readonly #threads: number;
+  readonly #perUser: boolean;
+  readonly #on: 'test' | 'validation';
+
+  /**
+   * @throws RecforgeError E_INVALID_ARG for a bad cutoff (not an integer, ≤ 0 or > nItems), an
+   *   unknown metric or a bad thread count; E_EMPTY when the dataset has no such split.
+   */
+  constructor(dataset: Dataset, options: EvaluatorOptions = {}) {
+    this.#data = dataset;
+    const k = options.k ?? 20;
+    const ks = Array.isArray(k) ? k : [k];
+    if (ks.length === 0) throw new RecforgeError('E_INVALID_ARG', 'k must list at least one cutoff');
+    for (const v of ks)
+      if (!Number.isInteger(v) || v <= 0 || v > dataset.nItems)
+        throw new RecforgeError('E_INVALID_ARG', `k must be an integer in [1, ${dataset.nItems}] (the number of items), got ${String(v)}`);
+    this.ks = Object.freeze([...new Set(ks)].sort((a, b) => a - b));
+    const metrics = options.metrics ?? [...METRIC_NAMES];
+    if (!Array.isArray(metrics) || metrics.length === 0)
+      throw new RecforgeError('E_INVALID_ARG', 'metrics must list at least one metric');
+    for (const m of metrics)
+      if (!METRIC_NAMES.includes(m))
+        throw new RecforgeError('E_INVALID_ARG', `unknown metric '${String(m)}'; known: ${METRIC_NAMES.join(', ')}`);
+    this.metrics = Object.freeze([...new Set(metrics)]);
+    const threads = options.threads ?? 0;
+    if (!Number.isInteger(threads) || threads < 0 || threads > 4096)
+      throw new RecforgeError('E_INVALID_ARG', `threads must be an integer in [0, 4096], got ${String(threads)}`);
+    this.#threads = threads;
+    this.#perUser = options.perUser ?? false;
+    this.#on = options.on ?? 'test';
+    if (this.#on !== 'test' && this.#on !== 'validation')
+      throw new RecforgeError('E_INVALID_ARG', `on must be 'test' or 'validation', got ${String(this.#on)}`);
+    if (!dataset.matrix(this.#on)) throw new RecforgeError('E_EMPTY', `dataset has no ${this.#on} split to evaluate on`);
+  }
+
+  /**
+   * Scores every user against every item by inner product of the two tables.
+   * @param userEmb - [nUsers, dim] float32 Tensor (copied before the promise is returned)
+   * @param itemEmb - [nItems, dim] float32 Tensor
+   * @throws RecforgeError E_TYPE (not a float32 Tensor), E_SHAPE (rows differ from the dataset
+   *   or widths differ), E_NONFINITE (NaN/Inf in either table), E_ABORTED.
+   */
+  async evaluate(userEmb: Tensor, itemEmb: Tensor, options: AsyncOptions = {}): Promise<EvaluationResult> {
+    const du = expectMatrix(userEmb, 'userEmb', this.#data.nUsers);
+    const dv = expectMatrix(itemEmb, 'itemEmb', this.#data.nItems);
+    if (du !== dv) throw new RecforgeError('E_SHAPE', `userEmb has width ${du} but itemEmb has width ${dv}`);
+    if (du === 0) throw new RecforgeError('E_SHAPE', 'embeddings must have at least one column');
+    const t = this.#targets();
+    const raw = await runNative(options, (tok, p) =>
+      addon().evaluate(userEmb.data as Float32Array, itemEmb.data as Float32Array, du, t.truth, t.mask, t.extra,
+        [...this.ks], this.#threads, tok, p),
+    );
+    return this.#shape(raw);
+  }
+
+  /** Evaluates a model's final embeddings (see {@link evaluate}). */
+  async evaluateModel(model: EmbeddingModel, options: AsyncOptions = {}): Promise<EvaluationResult> {
+    if (model === null || typeof model !== 'object' || typeof model.userEmbeddings !== 'function')
+      throw new RecforgeError('E_TYPE', `model must be an EmbeddingModel, got ${describe(model)}`);
+    const [u, v] = await Promise.all([model.userEmbeddings(options), model.itemEmbeddings(options)]);
+    return this.evaluate(u, v, options);
+  }
+
+  /** Most-popular baseline: every user gets the items with the most train interactions. */
+  async popularity(options: AsyncOptions = {}): Promise<EvaluationResult> {
+    return this.#baseline('popularity', 0, options);
+  }
+
+  /** Random baseline: a seeded uniform score per (user, item); same seed, same result. */
+  async random(seed = 0, options: AsyncOptions = {}): Promise<EvaluationResult> {
+    if (!Number.isInteger(seed) || seed < 0 || seed > 2147483647)
+      throw new RecforgeError('E_INVALID_ARG', `seed must be an integer in [0, 2147483647], got ${String(seed)}`);
+    return this.#baseline('random', seed, options);
+  }
+
+  async #baseline(kind: 'popularity' | 'random', seed: number, options: AsyncOptions): Promise<EvaluationResult> {
+    const t = this.#targets();
+    const train = this.#data.matrix('train')!;
+    const raw = await runNative(options, (tok, p) =>
+      addon().evaluateBaseline(kind, seed, train, t.truth, t.mask, t.extra, [...this.ks], this.#threads, tok, p),
+    );
+    return this.#shape(raw);
+  }
+
+  /** Ground truth and masks for the configured split (throws E_DISPOSED after dataset.dispose()). */
+  #targets(): { truth: NativeCsr; mask: NativeCsr | null; extra: NativeCsr | null } {
+    const truth = this.#data.matrix(this.#on);
+    if (!truth) throw new RecforgeError('E_EMPTY', `dataset has no ${this.#on} split to evaluate on`);
+    return {
+      truth,
+      mask: this.#data.matrix('train') ?? null,
+      extra: this.#on === 'test' ? this.#data.matrix('validation') ?? null : null,
+    };
+  }
+
+  /** Picks the requested metrics out of the native layout; per-user arrays are views, not copies. */
+  #shape(raw: NativeEvalResult): EvaluationResult {
+    const out: EvaluationResult = {};
+    const nk = raw.ks.length;
+    const nu = raw.users.length;
+    const values: Record<string, Float32Array> = {};
+    for (const name of this.metrics) {
+      const m = raw.metrics.indexOf(name);
+      raw.ks.forEach((k, j) => {
+        const key = `${name}@${k}` as const;
+        out[key] = raw.mean[m * nk + j];
+        if (this.#perUser) values[key] = raw.perUser.subarray((m * nk + j) * nu, (m * nk + j + 1) * nu);
+      });
+    }
+    if (this.#perUser) out.perUser = { users: raw.users, values };
+    return out;
+  }
+}

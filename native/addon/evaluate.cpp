@@ -1,0 +1,132 @@
+#include "evaluate.hpp"
+
+#include <climits>
+#include <memory>
+#include <string>
+
+#include "convert.hpp"
+#include "errors.hpp"
+#include "graph.hpp"
+#include "job.hpp"
+#include "recforge/evaluate.hpp"
+
+namespace rfaddon {
+
+namespace {
+
+std::shared_ptr<const rf::Csr> optionalCsr(const Napi::Value& v, const char* name) {
+  if (v.IsNull() || v.IsUndefined()) return nullptr;
+  return CsrWrap::unwrap(v, name);
+}
+
+// Truth, masks, cutoffs and threads: the part shared by every evaluation job. Holding the CSRs
+// through shared_ptr keeps them alive if the Dataset is disposed while the job runs.
+struct Targets {
+  std::shared_ptr<const rf::Csr> truth, mask, extra;
+  std::vector<int32_t> ks;
+  int32_t threads;
+  Targets(const Napi::Value& t, const Napi::Value& m, const Napi::Value& x, const Napi::Value& k, const Napi::Value& th)
+      : truth(CsrWrap::unwrap(t, "truth")),
+        mask(optionalCsr(m, "mask")),
+        extra(optionalCsr(x, "extraMask")),
+        ks(int32List(k, "ks")),
+        threads(int32Arg(th, "threads", 0, 4096)) {}
+  rf::EvalSpec spec() const { return {truth.get(), mask.get(), extra.get(), ks, threads}; }
+};
+
+// The result layout documented in evaluate.hpp; flat arrays so JS slices views without copies.
+Napi::Value resultObject(Napi::Env env, rf::EvalResult& r) {
+  const size_t nk = r.ks.size(), nu = r.users.size();
+  std::vector<double> mean;
+  std::vector<float> perUser;
+  mean.reserve(rf::kMetricCount * nk);
+  perUser.reserve(rf::kMetricCount * nk * nu);
+  Napi::Array names = Napi::Array::New(env, rf::kMetricCount);
+  for (int m = 0; m < rf::kMetricCount; ++m) {
+    names.Set(static_cast<uint32_t>(m), rf::metricName(rf::Metric(m)));
+    for (size_t k = 0; k < nk; ++k) {
+      mean.push_back(r.mean[m][k]);
+      perUser.insert(perUser.end(), r.perUser[m][k].begin(), r.perUser[m][k].end());
+      std::vector<float>().swap(r.perUser[m][k]);  // release as we go: peak stays near one copy
+    }
+  }
+  Napi::Array ks = Napi::Array::New(env, nk);
+  for (size_t k = 0; k < nk; ++k) ks.Set(static_cast<uint32_t>(k), r.ks[k]);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("users", toInt32Array(env, std::move(r.users)));
+  o.Set("ks", ks);
+  o.Set("metrics", names);
+  o.Set("mean", toFloat64Array(env, std::move(mean)));
+  o.Set("perUser", toFloat32Array(env, std::move(perUser)));
+  return o;
+}
+
+class EvaluateJob : public Job {
+ public:
+  EvaluateJob(Napi::Env env, const Napi::CallbackInfo& info)
+      : Job(env, "recforge:evaluate", info[8], info[9]),
+        users_(float32Vector(info[0], "users")),
+        items_(float32Vector(info[1], "items")),
+        dim_(int32Arg(info[2], "dim", 1, INT32_MAX)),
+        targets_(info[3], info[4], info[5], info[6], info[7]) {
+    for (auto [v, name] : {std::pair{&users_, "users"}, std::pair{&items_, "items"}})
+      if (v->size() % dim_ != 0 || v->size() / dim_ > INT32_MAX)
+        throwError(env, rf::code::kShape,
+                   std::string(name) + " has " + std::to_string(v->size()) + " values, not a whole number of rows of " +
+                       std::to_string(dim_));
+  }
+
+ protected:
+  void Run(const rf::JobControl& ctl) override {
+    const rf::MatrixView u{users_.data(), static_cast<int32_t>(users_.size() / dim_), dim_};
+    const rf::MatrixView v{items_.data(), static_cast<int32_t>(items_.size() / dim_), dim_};
+    result_ = rf::evaluateEmbeddings(u, v, targets_.spec(), ctl);
+  }
+  Napi::Value Result(Napi::Env env) override { return resultObject(env, result_); }
+
+ private:
+  std::vector<float> users_, items_;
+  int32_t dim_;
+  Targets targets_;
+  rf::EvalResult result_;
+};
+
+class BaselineJob : public Job {
+ public:
+  BaselineJob(Napi::Env env, const Napi::CallbackInfo& info)
+      : Job(env, "recforge:evaluateBaseline", info[8], info[9]),
+        kind_(stringArg(info[0], "kind")),
+        seed_(int32Arg(info[1], "seed", 0, INT32_MAX)),
+        train_(CsrWrap::unwrap(info[2], "train")),
+        targets_(info[3], info[4], info[5], info[6], info[7]) {
+    if (kind_ != "popularity" && kind_ != "random")
+      throwError(env, rf::code::kInvalidArgument, "kind must be 'popularity' or 'random', got '" + kind_ + "'");
+  }
+
+ protected:
+  void Run(const rf::JobControl& ctl) override {
+    result_ = kind_ == "popularity" ? rf::evaluatePopularity(*train_, targets_.spec(), ctl)
+                                    : rf::evaluateRandom(static_cast<uint64_t>(seed_), train_->cols, targets_.spec(), ctl);
+  }
+  Napi::Value Result(Napi::Env env) override { return resultObject(env, result_); }
+
+ private:
+  std::string kind_;
+  int32_t seed_;
+  std::shared_ptr<const rf::Csr> train_;
+  Targets targets_;
+  rf::EvalResult result_;
+};
+
+}  // namespace
+
+void registerEvaluateFunctions(Napi::Env env, Napi::Object exports) {
+  exports.Set("evaluate", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+                return guarded(info.Env(), [&] { return startJob<EvaluateJob>(info.Env(), info); });
+              }));
+  exports.Set("evaluateBaseline", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+                return guarded(info.Env(), [&] { return startJob<BaselineJob>(info.Env(), info); });
+              }));
+}
+
+}  // namespace rfaddon

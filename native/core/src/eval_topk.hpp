@@ -1,0 +1,80 @@
+// Internal to the evaluator: the per-user bounded top-K and the mask cursors it consults.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "recforge/csr.hpp"
+
+namespace rf::eval {
+
+struct Candidate {
+  float score;
+  int32_t item;
+};
+
+// The ranking order: higher score first, then lower item id (so ties are deterministic).
+inline bool better(const Candidate& a, const Candidate& b) {
+  return a.score > b.score || (a.score == b.score && a.item < b.item);
+}
+
+// Membership test over one sorted CSR row for non-decreasing queries: amortized O(1) per query,
+// because the top-K is offered items in ascending id order.
+class RowCursor {
+ public:
+  RowCursor() = default;
+  RowCursor(const Csr* a, int32_t row) {
+    if (a) p_ = a->rowBegin(row), end_ = a->rowEnd(row);
+  }
+  bool contains(int32_t x) {
+    while (p_ != end_ && *p_ < x) ++p_;
+    return p_ != end_ && *p_ == x;
+  }
+
+ private:
+  const int32_t* p_ = nullptr;
+  const int32_t* end_ = nullptr;
+};
+
+// Keeps the best `capacity` unmasked items of one user. Items must be offered in ascending id
+// order: then a newcomer that only ties the current worst always loses (its id is higher), which
+// is why admission is the strict `score > threshold()`.
+class TopK {
+ public:
+  void reset(Candidate* storage, int capacity, RowCursor mask, RowCursor extra) {
+    heap_ = storage, cap_ = capacity, size_ = 0, mask_ = mask, extra_ = extra;
+  }
+  bool full() const { return size_ == cap_; }
+  // Valid when full(): the score an item must beat to enter.
+  float threshold() const { return heap_[0].score; }
+
+  void offer(float score, int32_t item) {
+    if (score != score) score = -INFINITY;  // NaN ranks like -inf and keeps the order strict-weak
+    if (full() && !(score > threshold())) return;
+    if (mask_.contains(item) || extra_.contains(item)) return;
+    // std heap with `better` as "less": the top is the worst kept candidate.
+    if (full()) {
+      std::pop_heap(heap_, heap_ + size_, better);
+      heap_[size_ - 1] = {score, item};
+    } else {
+      heap_[size_++] = {score, item};
+    }
+    std::push_heap(heap_, heap_ + size_, better);
+  }
+
+  // Sorts the kept candidates best first (destroys the heap); returns how many there are, which
+  // is less than the capacity only when the user has fewer unmasked items.
+  int finish() {
+    std::sort_heap(heap_, heap_ + size_, better);
+    return size_;
+  }
+  const Candidate* ranked() const { return heap_; }
+
+ private:
+  Candidate* heap_ = nullptr;
+  int cap_ = 0;
+  int size_ = 0;
+  RowCursor mask_, extra_;
+};
+
+}  // namespace rf::eval
