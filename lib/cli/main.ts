@@ -9,9 +9,11 @@ import { isRecforgeError } from '../errors.js';
 import { UsageError, flagHelp, parseFlags } from './args.js';
 import type { Command } from './command.js';
 import { backendsCommand } from './commands/backends.js';
+import { demoCommand } from './commands/demo.js';
+import { evalCommand } from './commands/eval.js';
 import { statsCommand } from './commands/stats.js';
 
-const commands: Command[] = [statsCommand, backendsCommand];
+const commands: Command[] = [demoCommand, statsCommand, evalCommand, backendsCommand];
 
 function usage(): string {
   const lines = ['usage: recforge <command> [flags]', '', 'commands:'];
@@ -23,8 +25,12 @@ function usage(): string {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    if (name === undefined) {
+      process.stderr.write(usage() + '\n');
+      return 2;
+    }
     process.stdout.write(usage() + '\n');
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {

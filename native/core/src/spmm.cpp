@@ -3,13 +3,14 @@
 #include <algorithm>
 
 #include "recforge/parallel.hpp"
+#include "recforge/simd.hpp"
 
 namespace rf {
 
 namespace {
 
 // y += w * x over d floats; cloned per ISA so the loop vectorizes with the widest registers.
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+RF_HOT_CLONES
 void axpy(float* __restrict y, const float* __restrict x, float w, int32_t d) {
   for (int32_t c = 0; c < d; ++c) y[c] += w * x[c];
 }
