@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "recforge/bpr.hpp"
 #include "recforge/csr.hpp"
 #include "recforge/rng.hpp"
 
@@ -68,6 +69,22 @@ inline std::vector<double> naivePropagate(const std::vector<double>& a, const st
 }
 
 inline std::vector<double> toDouble(const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); }
+
+// Loss in double from full tables (final and ego are (M+N) x d).
+inline double naiveBprLoss(const std::vector<rf::BprTriple>& t, const std::vector<double>& fin, const std::vector<double>& ego,
+                 int32_t m, int32_t d, double lambda) {
+  double bpr = 0, reg = 0;
+  for (const auto& x : t) {
+    const int64_t u = x.user, i = m + x.pos, j = m + x.neg;
+    double sui = 0, suj = 0;
+    for (int32_t k = 0; k < d; ++k) sui += fin[u * d + k] * fin[i * d + k], suj += fin[u * d + k] * fin[j * d + k];
+    bpr += std::log1p(std::exp(suj - sui));
+    for (int64_t r : {u, i, j})
+      for (int32_t k = 0; k < d; ++k) reg += ego[r * d + k] * ego[r * d + k];
+  }
+  const double b = static_cast<double>(t.size());
+  return bpr / b + lambda * reg / (2 * b);
+}
 
 inline bool sameBits(const float* a, const float* b, size_t n) { return std::memcmp(a, b, n * sizeof(float)) == 0; }
 

@@ -8,22 +8,6 @@
 
 namespace {
 
-// Loss in double from full tables (final and ego are (M+N) x d).
-double naiveLoss(const std::vector<rf::BprTriple>& t, const std::vector<double>& fin, const std::vector<double>& ego,
-                 int32_t m, int32_t d, double lambda) {
-  double bpr = 0, reg = 0;
-  for (const auto& x : t) {
-    const int64_t u = x.user, i = m + x.pos, j = m + x.neg;
-    double sui = 0, suj = 0;
-    for (int32_t k = 0; k < d; ++k) sui += fin[u * d + k] * fin[i * d + k], suj += fin[u * d + k] * fin[j * d + k];
-    bpr += std::log1p(std::exp(suj - sui));
-    for (int64_t r : {u, i, j})
-      for (int32_t k = 0; k < d; ++k) reg += ego[r * d + k] * ego[r * d + k];
-  }
-  const double b = static_cast<double>(t.size());
-  return bpr / b + lambda * reg / (2 * b);
-}
-
 struct Case {
   int32_t m = 6, n = 9, d = 5;
   std::vector<rf::BprTriple> t{{0, 1, 2}, {3, 1, 4}, {0, 1, 2}, {5, 8, 0}, {2, 7, 1}};  // a repeated triple
@@ -48,7 +32,7 @@ TEST(bpr_loss_and_gradient_match_finite_differences) {
   const rf::BprLoss loss = rf::bprLossGrad(c.t.data(), 5, batch, finC.data(), c.ego.data(), c.d, lambda, 5.0,
                                            grad.data(), coef.data(), 2);
   auto fin = rftest::toDouble(c.fin), ego = rftest::toDouble(c.ego);
-  CHECK_NEAR(loss.loss, naiveLoss(c.t, fin, ego, c.m, c.d, lambda), 1e-6);
+  CHECK_NEAR(loss.loss, rftest::naiveBprLoss(c.t, fin, ego, c.m, c.d, lambda), 1e-6);
   CHECK_NEAR(loss.loss, loss.bpr + loss.reg, 1e-12);
   const double h = 1e-5;
   for (int64_t q = 0; q < rows; ++q)
@@ -56,15 +40,15 @@ TEST(bpr_loss_and_gradient_match_finite_differences) {
       const int64_t at = batch.rows[q] * c.d + k;
       auto f2 = fin;
       f2[at] += h;
-      const double up = naiveLoss(c.t, f2, ego, c.m, c.d, 0);
+      const double up = rftest::naiveBprLoss(c.t, f2, ego, c.m, c.d, 0);
       f2[at] -= 2 * h;
-      const double down = naiveLoss(c.t, f2, ego, c.m, c.d, 0);
+      const double down = rftest::naiveBprLoss(c.t, f2, ego, c.m, c.d, 0);
       CHECK_NEAR(grad[q * c.d + k], (up - down) / (2 * h), 1e-5);
       auto e2 = ego;
       e2[at] += h;
-      const double rUp = naiveLoss(c.t, fin, e2, c.m, c.d, lambda);
+      const double rUp = rftest::naiveBprLoss(c.t, fin, e2, c.m, c.d, lambda);
       e2[at] -= 2 * h;
-      const double rDown = naiveLoss(c.t, fin, e2, c.m, c.d, lambda);
+      const double rDown = rftest::naiveBprLoss(c.t, fin, e2, c.m, c.d, lambda);
       CHECK_NEAR(coef[q] * c.ego[at], (rUp - rDown) / (2 * h), 1e-5);
     }
 }
