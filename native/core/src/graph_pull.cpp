@@ -28,7 +28,7 @@ RF_SIMD_INLINE Neighbours neighboursOf(const BipartiteGraph& g, int64_t r) {
 }
 
 // How many edges ahead to prefetch: source rows are scattered over a table larger than L2.
-constexpr int64_t kPrefetch = 4;
+constexpr int64_t kPrefetch = 8;
 
 // dim = 16 * V: the whole output row lives in V vector registers across the edge loop.
 template <int V, bool Masked>

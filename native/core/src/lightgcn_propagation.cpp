@@ -98,6 +98,11 @@ const std::vector<int32_t>& LightGcnPropagation::rowsWithin(int32_t hop) {
   return list;
 }
 
+const int8_t* LightGcnPropagation::maskUpTo(int32_t hop) {
+  // A mask that admits every row only costs a load and a branch per edge: drop it.
+  return static_cast<int64_t>(rowsWithin(hop).size()) == rows_ ? nullptr : level_.data();
+}
+
 void LightGcnPropagation::pull(const std::vector<int32_t>& rows, const float* src, int32_t maskHop, float* dst) {
   detail::PullSpec spec{&g_, src, dim_, maskHop >= 0 ? level_.data() : nullptr, maskHop};
   forBlocks(rows, threads_, [&](const int32_t* r, int64_t n, int) { detail::pullRows(spec, r, n, dst, true); });
@@ -181,7 +186,7 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
   const int8_t* level = level_.data();
   for (int32_t k = 1; k < K; ++k) {
     // H_k is non-zero within k hops; its sources (H_{k-1}) are valid within k-1 hops only.
-    detail::PullSpec spec{&g_, k == 1 ? h0_.data() : layer_[k - 2].data(), dim_, level, k - 1};
+    detail::PullSpec spec{&g_, k == 1 ? h0_.data() : layer_[k - 2].data(), dim_, maskUpTo(k - 1), k - 1};
     float* hk = layer_[k - 1].data();
     forBlocks(rowsWithin(k), threads_, [&](const int32_t* rows, int64_t cnt, int) {
       detail::pullRows(spec, rows, cnt, hk, true);
@@ -192,7 +197,7 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
       }
     });
   }
-  detail::PullSpec spec{&g_, K == 1 ? h0_.data() : layer_[K - 2].data(), dim_, level, K - 1};
+  detail::PullSpec spec{&g_, K == 1 ? h0_.data() : layer_[K - 2].data(), dim_, maskUpTo(K - 1), K - 1};
   const float layersPlusOne = static_cast<float>(K + 1);
   forBlocks(target, threads_, [&](const int32_t* rows, int64_t cnt, int worker) {
     float* g = scratch[worker].data();

@@ -56,6 +56,7 @@ class LightGcnPropagation {
  private:
   void computeLevels(const int32_t* set, int64_t n, int32_t maxHop);
   const std::vector<int32_t>& rowsWithin(int32_t hop);
+  const int8_t* maskUpTo(int32_t hop);
   void pull(const std::vector<int32_t>& rows, const float* src, int32_t maskHop, float* dst);
 
   const BipartiteGraph& g_;
