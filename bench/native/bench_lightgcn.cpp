@@ -155,7 +155,10 @@ int main(int argc, char** argv) {
   }
   if (times.empty()) return 0;
   const double t = median(times);
-  std::printf("epoch time (median of %d): %.2f s  (%.1f ms/step; reference PyTorch on this machine ~118 s/epoch: %.1fx)\n",
-              epochs, t, t * 1e3 / (static_cast<double>(trainer.stepsDone()) / epochs), 118.0 / t);
+  std::printf("epoch time (median of %d): %.2f s  (%.1f ms/step)\n", epochs, t,
+              t * 1e3 / (static_cast<double>(trainer.stepsDone()) / epochs));
+  // The reference figure is for the exact protocol only (K=3, dense Adam).
+  if (K == 3 && optimizer == rf::OptimizerKind::kAdam)
+    std::printf("reference PyTorch LightGCN on this 2-core machine: ~118 s/epoch -> %.1fx\n", 118.0 / t);
   return 0;
 }
