@@ -1,0 +1,40 @@
+// What one BPR epoch is: the (user, positive, negative) triples and their mini-batches, for the
+// three definitions of the LightGCN reference code (ALGORITHMS.md Part A 1.5). Positives are
+// uniform over the user's train items; negatives come from a NegativeSampler.
+//
+// Deterministic: the result depends only on (data, seed, epoch), not on `threads` (user draws are
+// sequential per batch; positives/negatives use one random stream per block of triples).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "recforge/bpr.hpp"
+#include "recforge/job.hpp"
+#include "recforge/negative_sampler.hpp"
+
+namespace rf {
+
+enum class EpochKind {
+  // TF (paper code): floor(n_train / B) + 1 batches, each of B distinct users drawn uniformly
+  // without replacement from the users that have train items (all of them if fewer than B).
+  kTfDistinctUsers,
+  // PyTorch, Python sampler: n_train users drawn uniformly with replacement from all M users,
+  // users without train items skipped, cut into batches of B (the last one partial). The
+  // reference then shuffles the triples; they are i.i.d., so the shuffle changes nothing in
+  // distribution and is not done.
+  kTorchUniformUsers,
+  // PyTorch, C++ extension: every user with train items gets floor(n_train / M) triples; all
+  // triples shuffled, then cut into batches of B.
+  kTorchStratified,
+};
+
+struct EpochPlan {
+  std::vector<BprTriple> triples;
+  std::vector<int64_t> batchStart;  // batches() + 1 offsets into triples
+  int64_t batches() const { return static_cast<int64_t>(batchStart.size()) - 1; }
+};
+
+EpochPlan planEpoch(const NegativeSampler& negatives, const PositiveSet& positives, EpochKind kind, int32_t batchSize,
+                    uint64_t seed, int64_t epoch, int threads, const JobControl& ctl = {});
+
+}  // namespace rf

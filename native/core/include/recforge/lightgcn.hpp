@@ -1,0 +1,97 @@
+// LightGCN (and MF-BPR as its K = 0 case) training in the core: the model (layer-0 table), one
+// training step (forward on the batch's hop neighbourhood, BPR + L2, sparse backward fused with
+// the optimizer) and the epoch driver. See ALGORITHMS.md Part A.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "recforge/bpr.hpp"
+#include "recforge/csr.hpp"
+#include "recforge/epoch_plan.hpp"
+#include "recforge/job.hpp"
+#include "recforge/lightgcn_propagation.hpp"
+#include "recforge/negative_sampler.hpp"
+#include "recforge/optimizer.hpp"
+
+namespace rf {
+
+struct LightGcnConfig {
+  int32_t users = 0;
+  int32_t items = 0;
+  int32_t dim = 64;
+  int32_t layers = 3;    // K; 0 = MF-BPR
+  double initStd = 0.1;  // N(0, std^2): 0.1 as the PyTorch port, 0.01 as the TF code
+  uint64_t seed = 0;
+};
+
+struct LightGcnModel {
+  LightGcnConfig config;
+  std::vector<float> ego;  // E0: (users + items) x dim, users first
+
+  // Seeded N(0, initStd^2) table; identical for any thread count.
+  static LightGcnModel create(const LightGcnConfig& config, int threads = 0);
+  int64_t rows() const { return static_cast<int64_t>(config.users) + config.items; }
+  // Final (propagated, layer-averaged) embeddings of every row.
+  std::vector<float> finalEmbeddings(const BipartiteGraph& graph, int threads = 0) const;
+};
+
+enum class OptimizerKind {
+  kAdam,      // dense, every row every step (torch.optim.Adam on the whole table)
+  kLazyAdam,  // only rows whose gradient can be non-zero (K-hop neighbourhood of the batch)
+  kSgd,       // only rows whose gradient can be non-zero (rows outside have g = 0 exactly)
+};
+
+struct TrainOptions {
+  EpochKind sampler = EpochKind::kTfDistinctUsers;
+  NegativeKind negatives = NegativeKind::kUniform;
+  double negativeAlpha = 0.0;  // popularity exponent for NegativeKind::kPopularity
+  int32_t batchSize = 2048;
+  double lambda = 1e-4;
+  // L2 divisor: false = the batch's length (PyTorch), true = batchSize (TF; differs only on a
+  // partial last batch).
+  bool regByConfiguredBatch = false;
+  OptimizerKind optimizer = OptimizerKind::kAdam;
+  AdamOptions adam;  // adam.lr is the learning rate for SGD too
+  int threads = 0;
+  uint64_t seed = 0;
+};
+
+// Holds the optimizer state and workspaces of one training run; the model and graph must outlive
+// it. Same (model, options) and the same calls give bit-identical embeddings, whatever `threads`
+// (on one machine: ISA clones may round differently).
+class LightGcnTrainer {
+ public:
+  LightGcnTrainer(const BipartiteGraph& graph, LightGcnModel& model, const TrainOptions& options);
+  ~LightGcnTrainer();
+
+  // One optimizer step on a batch of triples; returns its loss (before the update).
+  BprLoss step(const BprTriple* triples, int64_t n);
+  // Loss and full dL/dE0 ((users + items) x dim) of a batch without updating anything (tests,
+  // diagnostics). Same kernels as step().
+  BprLoss gradient(const BprTriple* triples, int64_t n, float* gradEgo);
+  // Samples epoch `epoch` (seeded by options.seed and epoch) and trains on all its batches.
+  // Returns the mean of the batch losses (what both reference codes print). Checks `ctl` for
+  // cancellation between batches and reports progress per batch.
+  double trainEpoch(int64_t epoch, const JobControl& ctl = {});
+
+  int64_t stepsDone() const { return steps_; }
+  const LightGcnPropagation& propagation() const { return *prop_; }
+
+ private:
+  BprLoss forwardBackward(const BprTriple* triples, int64_t n, bool allRows, const LightGcnPropagation::GradSink& sink);
+
+  const BipartiteGraph& graph_;
+  LightGcnModel& model_;
+  TrainOptions opt_;
+  std::unique_ptr<LightGcnPropagation> prop_;
+  std::unique_ptr<PositiveSet> positives_;
+  std::unique_ptr<NegativeSampler> negatives_;
+  std::vector<float> m_, v_;           // Adam moments (allocated for Adam kinds only)
+  std::vector<float> regCoef_;         // per global row: L2 gradient factor of the current batch
+  std::vector<float> final_, gradFinal_, slotCoef_;
+  BprBatch batch_;
+  int64_t steps_ = 0;
+};
+
+}  // namespace rf

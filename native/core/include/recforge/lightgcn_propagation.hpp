@@ -1,0 +1,76 @@
+// LightGCN propagation over the bipartite graph: final = (1/(K+1)) sum_{k=0..K} A_hat^k E0, and its
+// backward (A_hat is symmetric, so the backward of a product is another product).
+//
+// Rows are global: users 0..M-1, items M..M+N-1. A_hat is never materialized: a user row pulls from
+// item rows through userItems/userNorm, an item row from user rows through itemUsers/itemNorm.
+//
+// Why row sets: a training step needs final embeddings of a few thousand batch rows S only. The
+// last layer of a row needs only its neighbours' previous layer, so layer k is computed on the
+// (K-k)-hop neighbourhood of S instead of on every row. The backward runs the same hops in the
+// other direction: dL/dfinal is non-zero on S only, so A_hat^k G is non-zero on the k-hop
+// neighbourhood, and each hop reads only rows that can be non-zero. The dense calls are the same
+// code with S = every row.
+//
+// Determinism: every output row is summed by one thread in CSR order, so results do not depend on
+// the thread count, and a row computed through forwardRows is bit-identical to the same row of
+// forward(). (Clones for different ISAs may round differently: FMA vs mul+add.)
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "recforge/csr.hpp"
+
+namespace rf {
+
+class LightGcnPropagation {
+ public:
+  // Receives dL/dE0 (propagation part) for a block of rows: grad is n x dim, row q belongs to
+  // global row rows[q]. The sink may modify grad (it is scratch). `worker` is in [0, threads).
+  using GradSink = std::function<void(const int32_t* rows, int64_t n, float* grad, int worker)>;
+
+  // Keeps a reference to `g` (it must outlive this object). Allocates K+1 (M+N) x dim buffers.
+  LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads);
+
+  int64_t rows() const { return rows_; }
+  int32_t dim() const { return dim_; }
+  int32_t layers() const { return layers_; }
+
+  // final (rows() x dim) = mean over k of A_hat^k ego, for every row.
+  void forward(const float* ego, float* final);
+  // The same for the sorted, unique global rows `set` only: final is n x dim, row q = set[q].
+  // Remembers the hop neighbourhood of `set` for backwardRows.
+  void forwardRows(const float* ego, const int32_t* set, int64_t n, float* final);
+  // dE0 = mean over k of A_hat^k G for every row (G, dE0: rows() x dim). Same as forward().
+  void backward(const float* grad, float* dE0) { forward(grad, dE0); }
+  // Backward of the last forwardRows: grad is n x dim, dL/dfinal on the rows of that call (zero
+  // elsewhere). Hands dL/dE0 to `sink` for every row that can be non-zero (the K-hop
+  // neighbourhood of the set) or, with allRows, for every row (zero rows included, e.g. for a
+  // dense optimizer), in blocks; each row exactly once.
+  void backwardRows(const float* grad, bool allRows, const GradSink& sink);
+
+  // Rows within k hops of the last set, k = 0..K (sizes after forwardRows/backwardRows; for the
+  // benchmark's report of how much work the sparsity saved).
+  const std::vector<int64_t>& hopSizes() const { return hopSizes_; }
+
+ private:
+  void computeLevels(const int32_t* set, int64_t n, int32_t maxHop);
+  const std::vector<int32_t>& rowsWithin(int32_t hop);
+  const int8_t* maskUpTo(int32_t hop);
+  void pull(const std::vector<int32_t>& rows, const float* src, int32_t maskHop, float* dst);
+
+  const BipartiteGraph& g_;
+  int64_t rows_;
+  int32_t dim_, layers_;
+  int threads_;
+  bool allLevelZero_ = false;
+  std::vector<int8_t> level_;                 // hop distance from the set, kFar beyond the last hop
+  int32_t levelsComputed_ = -1;               // level_ is exact up to this hop
+  std::vector<std::vector<int32_t>> within_;  // within_[k]: sorted rows with level <= k
+  std::vector<int64_t> hopSizes_;
+  std::vector<int32_t> setRows_;
+  std::vector<std::vector<float>> layer_;  // E1..E_{K-1} in forward, H1..H_{K-1} in backward
+  std::vector<float> h0_, acc_;            // backward: G scattered, running sum of H_0..H_k
+};
+
+}  // namespace rf

@@ -1,0 +1,56 @@
+// Negative items for BPR: an item the user has no train interaction with, drawn uniformly or with
+// probability proportional to popularity^alpha (item train degree), by rejection against a fast
+// per-user positive set.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "recforge/alias_table.hpp"
+#include "recforge/csr.hpp"
+#include "recforge/rng.hpp"
+
+namespace rf {
+
+// Membership of (user, item) in the train set: binary search in the user's sorted CSR row, or a
+// bitset for heavy users (chosen so the bitsets never take more memory than the CSR indices).
+class PositiveSet {
+ public:
+  // Keeps a reference to userItems.
+  explicit PositiveSet(const Csr& userItems);
+  bool contains(int32_t u, int32_t i) const {
+    const int32_t b = bitsetOf_[u];
+    if (b >= 0) return (bits_[static_cast<int64_t>(b) * words_ + (i >> 6)] >> (i & 63)) & 1;
+    return ui_.contains(u, i);
+  }
+  const Csr& userItems() const { return ui_; }
+
+ private:
+  const Csr& ui_;
+  int64_t words_;
+  std::vector<int32_t> bitsetOf_;  // -1: binary search
+  std::vector<uint64_t> bits_;
+};
+
+enum class NegativeKind { kUniform, kPopularity };
+
+class NegativeSampler {
+ public:
+  // alpha is used by kPopularity only: weight(i) = degree(i)^alpha (0^0 = 1). Keeps a reference to
+  // `positives` (and its Csr).
+  NegativeSampler(const PositiveSet& positives, NegativeKind kind, double alpha = 0.0);
+  // A non-positive item of user u. After kMaxRejections rejections (users who have most of the
+  // mass) it draws from the exact conditional distribution instead, so the result is always a
+  // correct sample; E_INVALID_ARG when u has no item with positive weight left.
+  int32_t draw(int32_t u, Rng& rng) const;
+  static constexpr int kMaxRejections = 64;
+
+ private:
+  int32_t drawExact(int32_t u, Rng& rng) const;
+  const PositiveSet& pos_;
+  NegativeKind kind_;
+  int32_t items_;
+  std::vector<double> weight_;  // popularity weights (kPopularity)
+  AliasTable alias_;
+};
+
+}  // namespace rf

@@ -1,0 +1,94 @@
+#include "graph_pull.hpp"
+
+#include "recforge/simd.hpp"
+
+namespace rf::detail {
+
+namespace {
+
+using simd::f32x8;
+
+// Neighbour list of one global row, with the offset that turns a neighbour id into a global row.
+struct Neighbours {
+  const int32_t* ids;
+  const float* weights;
+  int64_t count;
+  int64_t base;
+};
+
+RF_SIMD_INLINE Neighbours neighboursOf(const BipartiteGraph& g, int64_t r) {
+  const int32_t m = g.nUsers();
+  if (r < m) {
+    const int64_t b = g.userItems.indptr[r];
+    return {g.userItems.indices.data() + b, g.userNorm.data() + b, g.userItems.indptr[r + 1] - b, m};
+  }
+  const int64_t i = r - m;
+  const int64_t b = g.itemUsers.indptr[i];
+  return {g.itemUsers.indices.data() + b, g.itemNorm.data() + b, g.itemUsers.indptr[i + 1] - b, 0};
+}
+
+// How many edges ahead to prefetch: source rows are scattered over a table larger than L2.
+constexpr int64_t kPrefetch = 8;
+
+// dim = 8 * V: the whole output row lives in V vector registers across the edge loop (8-float
+// vectors: see simd.hpp for why not 16).
+template <int V, bool Masked>
+RF_SIMD_INLINE void gatherFixed(const PullSpec& s, const Neighbours& nb, float* out) {
+  f32x8 acc[V];
+  for (int v = 0; v < V; ++v) acc[v] = simd::splat8(0.0f);
+  for (int64_t e = 0; e < nb.count; ++e) {
+    const int64_t c = nb.base + nb.ids[e];
+    if (e + kPrefetch < nb.count) {
+      const float* ahead = s.src + (nb.base + nb.ids[e + kPrefetch]) * (8 * V);
+      for (int v = 0; v < V; v += 2) __builtin_prefetch(ahead + 8 * v);  // every 64-byte line
+    }
+    if (Masked && s.level[c] > s.maxLevel) continue;
+    const float* x = s.src + c * (8 * V);
+    const f32x8 w = simd::splat8(nb.weights[e]);
+    for (int v = 0; v < V; ++v) acc[v] += w * simd::load8(x + 8 * v);
+  }
+  for (int v = 0; v < V; ++v) simd::store8(out + 8 * v, acc[v]);
+}
+
+// Any dim: accumulate in the (L1-resident) output row.
+template <bool Masked>
+RF_SIMD_INLINE void gatherAny(const PullSpec& s, const Neighbours& nb, float* out) {
+  const int32_t d = s.dim;
+  for (int32_t j = 0; j < d; ++j) out[j] = 0.0f;
+  for (int64_t e = 0; e < nb.count; ++e) {
+    const int64_t c = nb.base + nb.ids[e];
+    if (Masked && s.level[c] > s.maxLevel) continue;
+    const float* x = s.src + c * d;
+    const float w = nb.weights[e];
+    for (int32_t j = 0; j < d; ++j) out[j] += w * x[j];
+  }
+}
+
+template <bool Masked>
+RF_SIMD_INLINE void pullAll(const PullSpec& s, const int32_t* rows, int64_t n, float* dst, bool scatter) {
+  const int32_t d = s.dim;
+  for (int64_t q = 0; q < n; ++q) {
+    const Neighbours nb = neighboursOf(*s.graph, rows[q]);
+    float* out = dst + (scatter ? static_cast<int64_t>(rows[q]) : q) * d;
+    switch (d) {
+      case 8: gatherFixed<1, Masked>(s, nb, out); break;
+      case 16: gatherFixed<2, Masked>(s, nb, out); break;
+      case 32: gatherFixed<4, Masked>(s, nb, out); break;
+      case 64: gatherFixed<8, Masked>(s, nb, out); break;
+      case 128: gatherFixed<16, Masked>(s, nb, out); break;
+      default: gatherAny<Masked>(s, nb, out);
+    }
+  }
+}
+
+}  // namespace
+
+RF_HOT_CLONES
+void pullRows(const PullSpec& spec, const int32_t* rows, int64_t n, float* dst, bool scatter) {
+  if (spec.level)
+    pullAll<true>(spec, rows, n, dst, scatter);
+  else
+    pullAll<false>(spec, rows, n, dst, scatter);
+}
+
+}  // namespace rf::detail

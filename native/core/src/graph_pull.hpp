@@ -1,0 +1,25 @@
+// The one gather kernel of LightGCN propagation: output row r = sum over r's neighbours c of
+// A_hat[r, c] * src[c], pulled through the CSR direction that has r as a row (users read item rows
+// through userItems/userNorm, items read user rows through itemUsers/itemNorm). Internal header.
+#pragma once
+#include <cstdint>
+
+#include "recforge/csr.hpp"
+
+namespace rf::detail {
+
+struct PullSpec {
+  const BipartiteGraph* graph = nullptr;
+  const float* src = nullptr;     // (M+N) x dim, global rows
+  int32_t dim = 0;
+  // Optional mask: when level is set, neighbours c with level[c] > maxLevel are skipped (their
+  // src rows are not valid, and are known to be zero in the exact product).
+  const int8_t* level = nullptr;
+  int32_t maxLevel = 0;
+};
+
+// For q in [0, n): writes the pulled row of global row rows[q] to dst + (scatter ? rows[q] : q) * dim.
+// Each row is summed in CSR order from +0, so the bits never depend on the caller's threading.
+void pullRows(const PullSpec& spec, const int32_t* rows, int64_t n, float* dst, bool scatter);
+
+}  // namespace rf::detail

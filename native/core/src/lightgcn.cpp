@@ -1,0 +1,148 @@
+#include "recforge/lightgcn.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "recforge/error.hpp"
+#include "recforge/parallel.hpp"
+#include "recforge/rng.hpp"
+
+namespace rf {
+
+namespace {
+
+enum Stream : uint64_t { kInit = 21 };
+constexpr int64_t kInitBlockRows = 64;  // rows per random stream, so init ignores `threads`
+
+void checkShape(const BipartiteGraph& g, const LightGcnModel& m) {
+  const auto& c = m.config;
+  if (c.users != g.nUsers() || c.items != g.nItems())
+    fail(code::kShape, "model has " + std::to_string(c.users) + " users x " + std::to_string(c.items) +
+                           " items but the graph " + std::to_string(g.nUsers()) + " x " + std::to_string(g.nItems()));
+  if (static_cast<int64_t>(m.ego.size()) != m.rows() * c.dim) fail(code::kShape, "embedding table size does not match the config");
+}
+
+}  // namespace
+
+LightGcnModel LightGcnModel::create(const LightGcnConfig& c, int threads) {
+  if (c.users < 0 || c.items < 0) fail(code::kInvalidArgument, "users and items must be >= 0");
+  if (c.dim < 1) fail(code::kInvalidArgument, "dim must be >= 1");
+  if (c.layers < 0 || c.layers > 64) fail(code::kInvalidArgument, "layers must be in [0, 64]");
+  if (!std::isfinite(c.initStd) || c.initStd < 0) fail(code::kInvalidArgument, "initStd must be finite and >= 0");
+  LightGcnModel m;
+  m.config = c;
+  m.ego.resize(static_cast<size_t>(m.rows()) * c.dim);
+  const int64_t blocks = (m.rows() + kInitBlockRows - 1) / kInitBlockRows;
+  const int64_t perBlock = kInitBlockRows * c.dim;
+  const int64_t total = static_cast<int64_t>(m.ego.size());
+  parallelChunks(blocks, resolveThreads(threads, blocks), [&](int64_t b0, int64_t b1, int) {
+    for (int64_t b = b0; b < b1; ++b) {
+      Rng rng(c.seed, hash3(kInit, static_cast<uint64_t>(b), 0));
+      for (int64_t k = b * perBlock; k < std::min(total, (b + 1) * perBlock); ++k)
+        m.ego[k] = static_cast<float>(c.initStd * rng.normal());
+    }
+  });
+  return m;
+}
+
+std::vector<float> LightGcnModel::finalEmbeddings(const BipartiteGraph& g, int threads) const {
+  checkShape(g, *this);
+  std::vector<float> out(ego.size());
+  LightGcnPropagation(g, config.dim, config.layers, threads).forward(ego.data(), out.data());
+  return out;
+}
+
+LightGcnTrainer::LightGcnTrainer(const BipartiteGraph& g, LightGcnModel& model, const TrainOptions& o)
+    : graph_(g), model_(model), opt_(o) {
+  checkShape(g, model);
+  if (o.batchSize < 1) fail(code::kInvalidArgument, "batchSize must be >= 1");
+  if (!std::isfinite(o.lambda) || o.lambda < 0) fail(code::kInvalidArgument, "lambda must be finite and >= 0");
+  AdamStep::at(o.adam, 1);  // validates lr, betas, eps
+  prop_ = std::make_unique<LightGcnPropagation>(g, model.config.dim, model.config.layers, o.threads);
+  positives_ = std::make_unique<PositiveSet>(g.userItems);
+  negatives_ = std::make_unique<NegativeSampler>(*positives_, o.negatives, o.negativeAlpha);
+  if (o.optimizer != OptimizerKind::kSgd) {
+    m_.assign(model.ego.size(), 0.0f);
+    v_.assign(model.ego.size(), 0.0f);
+  }
+  regCoef_.assign(model.rows(), 0.0f);
+}
+
+LightGcnTrainer::~LightGcnTrainer() = default;
+
+BprLoss LightGcnTrainer::forwardBackward(const BprTriple* t, int64_t n, bool allRows,
+                                         const LightGcnPropagation::GradSink& sink) {
+  const int32_t d = model_.config.dim;
+  mapBprBatch(t, n, model_.config.users, model_.config.items, batch_);
+  const int64_t rows = static_cast<int64_t>(batch_.rows.size());
+  final_.resize(rows * d);
+  gradFinal_.resize(rows * d);
+  slotCoef_.resize(rows);
+  prop_->forwardRows(model_.ego.data(), batch_.rows.data(), rows, final_.data());
+  const double regDivisor = opt_.regByConfiguredBatch ? opt_.batchSize : static_cast<double>(n);
+  const BprLoss loss = bprLossGrad(t, n, batch_, final_.data(), model_.ego.data(), d, opt_.lambda, regDivisor,
+                                   gradFinal_.data(), slotCoef_.data(), opt_.threads);
+  for (int64_t q = 0; q < rows; ++q) regCoef_[batch_.rows[q]] = slotCoef_[q];
+  const float* ego = model_.ego.data();
+  // The L2 part joins the propagated gradient row by row, just before the sink consumes it (and
+  // before an optimizer sink overwrites that row of E0).
+  prop_->backwardRows(gradFinal_.data(), allRows, [&](const int32_t* r, int64_t cnt, float* g, int worker) {
+    for (int64_t q = 0; q < cnt; ++q) {
+      const float c = regCoef_[r[q]];
+      if (c == 0.0f) continue;
+      const float* e = ego + static_cast<int64_t>(r[q]) * d;
+      float* gq = g + q * d;
+      for (int32_t j = 0; j < d; ++j) gq[j] += c * e[j];
+    }
+    sink(r, cnt, g, worker);
+  });
+  for (int32_t r : batch_.rows) regCoef_[r] = 0.0f;
+  return loss;
+}
+
+BprLoss LightGcnTrainer::gradient(const BprTriple* t, int64_t n, float* gradEgo) {
+  const int32_t d = model_.config.dim;
+  return forwardBackward(t, n, true, [&](const int32_t* r, int64_t cnt, float* g, int) {
+    for (int64_t q = 0; q < cnt; ++q) std::copy(g + q * d, g + (q + 1) * d, gradEgo + static_cast<int64_t>(r[q]) * d);
+  });
+}
+
+BprLoss LightGcnTrainer::step(const BprTriple* t, int64_t n) {
+  const int32_t d = model_.config.dim;
+  float* ego = model_.ego.data();
+  BprLoss loss;
+  if (opt_.optimizer == OptimizerKind::kSgd) {
+    const float lr = static_cast<float>(opt_.adam.lr);
+    loss = forwardBackward(t, n, false, [&](const int32_t* r, int64_t cnt, float* g, int) {
+      sgdUpdateRows(ego, d, r, cnt, g, lr);
+    });
+  } else {
+    const AdamStep s = AdamStep::at(opt_.adam, steps_ + 1);
+    const bool dense = opt_.optimizer == OptimizerKind::kAdam;
+    loss = forwardBackward(t, n, dense, [&](const int32_t* r, int64_t cnt, float* g, int) {
+      adamUpdateRows(ego, m_.data(), v_.data(), d, r, cnt, g, s);
+    });
+  }
+  ++steps_;
+  return loss;
+}
+
+double LightGcnTrainer::trainEpoch(int64_t epoch, const JobControl& ctl) {
+  const EpochPlan plan = planEpoch(*negatives_, *positives_, opt_.sampler, opt_.batchSize, opt_.seed, epoch,
+                                   opt_.threads, ctl);
+  const int64_t batches = plan.batches();
+  double sum = 0;
+  int64_t counted = 0;
+  for (int64_t b = 0; b < batches; ++b) {
+    ctl.checkCancelled();
+    const int64_t begin = plan.batchStart[b], end = plan.batchStart[b + 1];
+    if (end == begin) continue;
+    sum += step(plan.triples.data() + begin, end - begin).loss;
+    ++counted;
+    ctl.report(static_cast<double>(b + 1) / batches);
+  }
+  return counted ? sum / counted : 0.0;
+}
+
+}  // namespace rf

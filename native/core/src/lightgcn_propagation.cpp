@@ -1,0 +1,215 @@
+#include "recforge/lightgcn_propagation.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "graph_pull.hpp"
+#include "recforge/error.hpp"
+#include "recforge/parallel.hpp"
+
+namespace rf {
+
+namespace {
+
+constexpr int8_t kFar = 127;      // not within the hops computed so far
+constexpr int64_t kBlockRows = 256;  // rows per scheduled task: 64 KiB of output at dim 64
+
+// Runs fn(rows, n, worker) over consecutive blocks of `rows` with dynamic scheduling (row degrees
+// vary a lot). Results are per row, so they do not depend on which worker ran a block.
+template <class Fn>
+void forBlocks(const std::vector<int32_t>& rows, int threads, Fn&& fn) {
+  const int64_t n = static_cast<int64_t>(rows.size());
+  const int64_t blocks = (n + kBlockRows - 1) / kBlockRows;
+  if (blocks == 0) return;
+  parallelTasks(blocks, resolveThreads(threads, blocks), [&](int64_t b, int worker) {
+    const int64_t begin = b * kBlockRows;
+    fn(rows.data() + begin, std::min(kBlockRows, n - begin), worker);
+  });
+}
+
+}  // namespace
+
+LightGcnPropagation::LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads)
+    : g_(g), rows_(static_cast<int64_t>(g.nUsers()) + g.nItems()), dim_(dim), layers_(layers), threads_(threads) {
+  if (dim < 1) fail(code::kInvalidArgument, "dim must be >= 1");
+  if (layers < 0 || layers > 64) fail(code::kInvalidArgument, "layers must be in [0, 64]");
+  if (g.userNorm.size() != g.userItems.indices.size() || g.itemNorm.size() != g.itemUsers.indices.size())
+    fail(code::kShape, "graph normalization does not match its edges");
+  threads_ = resolveThreads(threads, 1 << 30);
+  const size_t table = static_cast<size_t>(rows_) * dim;
+  layer_.resize(std::max(0, layers - 1));
+  for (auto& l : layer_) l.resize(table);
+  if (layers > 0) {
+    h0_.resize(table);
+    acc_.resize(table);
+  }
+  level_.assign(rows_, kFar);
+}
+
+void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t maxHop) {
+  if (set) {  // a new set: restart from hop 0
+    allLevelZero_ = n == rows_;  // sorted + unique + n == rows: every row
+    std::fill(level_.begin(), level_.end(), allLevelZero_ ? 0 : kFar);
+    for (int64_t q = 0; q < n; ++q) level_[set[q]] = 0;
+    setRows_.assign(set, set + n);
+    levelsComputed_ = 0;
+    within_.clear();
+  }
+  if (allLevelZero_) {
+    levelsComputed_ = std::max(levelsComputed_, maxHop);
+    return;
+  }
+  const int32_t m = g_.nUsers();
+  for (int32_t hop = levelsComputed_ + 1; hop <= maxHop; ++hop) {
+    // Users read only item levels and items only user levels, so the two passes never race, and
+    // a row marked `hop` in the first pass is not mistaken for a hop-1 row in the second.
+    auto expand = [&](int64_t first, int64_t count) {
+      const int64_t chunks = resolveThreads(threads_, count);
+      parallelChunks(count, static_cast<int>(chunks), [&](int64_t b, int64_t e, int) {
+        for (int64_t r = first + b; r < first + e; ++r) {
+          if (level_[r] != kFar) continue;
+          const bool isUser = r < m;
+          const Csr& a = isUser ? g_.userItems : g_.itemUsers;
+          const int64_t row = isUser ? r : r - m, base = isUser ? m : 0;
+          for (int64_t k = a.indptr[row]; k < a.indptr[row + 1]; ++k)
+            if (level_[base + a.indices[k]] < hop) {
+              level_[r] = static_cast<int8_t>(hop);
+              break;
+            }
+        }
+      });
+    };
+    expand(0, m);
+    expand(m, g_.nItems());
+    levelsComputed_ = hop;
+  }
+}
+
+const std::vector<int32_t>& LightGcnPropagation::rowsWithin(int32_t hop) {
+  if (hop > levelsComputed_) fail(code::kInternal, "hop levels not computed");
+  if (within_.size() <= static_cast<size_t>(hop)) within_.resize(hop + 1);
+  auto& list = within_[hop];
+  if (list.empty()) {
+    for (int64_t r = 0; r < rows_; ++r)
+      if (level_[r] <= hop) list.push_back(static_cast<int32_t>(r));
+    if (hopSizes_.size() <= static_cast<size_t>(hop)) hopSizes_.resize(hop + 1);
+    hopSizes_[hop] = static_cast<int64_t>(list.size());
+  }
+  return list;
+}
+
+const int8_t* LightGcnPropagation::maskUpTo(int32_t hop) {
+  // A mask that admits every row only costs a load and a branch per edge: drop it.
+  return static_cast<int64_t>(rowsWithin(hop).size()) == rows_ ? nullptr : level_.data();
+}
+
+void LightGcnPropagation::pull(const std::vector<int32_t>& rows, const float* src, int32_t maskHop, float* dst) {
+  detail::PullSpec spec{&g_, src, dim_, maskHop >= 0 ? level_.data() : nullptr, maskHop};
+  forBlocks(rows, threads_, [&](const int32_t* r, int64_t n, int) { detail::pullRows(spec, r, n, dst, true); });
+}
+
+void LightGcnPropagation::forward(const float* ego, float* final) {
+  std::vector<int32_t> all(rows_);
+  for (int64_t r = 0; r < rows_; ++r) all[r] = static_cast<int32_t>(r);
+  forwardRows(ego, all.data(), rows_, final);
+}
+
+void LightGcnPropagation::forwardRows(const float* ego, const int32_t* set, int64_t n, float* final) {
+  for (int64_t q = 0; q < n; ++q)
+    if (set[q] < 0 || set[q] >= rows_ || (q > 0 && set[q] <= set[q - 1]))
+      fail(code::kInvalidArgument, "row set must be sorted, unique and within [0, rows) (row " + std::to_string(q) + ")");
+  hopSizes_.clear();
+  computeLevels(set, n, std::max(0, layers_ - 1));
+  const int64_t d = dim_;
+  const int32_t K = layers_;
+  // Layer k is needed on rows within K-k hops of the set; their neighbours are within K-k+1 hops,
+  // where layer k-1 was computed, so no mask is needed here.
+  for (int32_t k = 1; k < K; ++k) pull(rowsWithin(K - k), k == 1 ? ego : layer_[k - 2].data(), -1, layer_[k - 1].data());
+  const std::vector<int32_t>& top = rowsWithin(0);  // == the set
+  detail::PullSpec spec{&g_, K <= 1 ? ego : layer_[K - 2].data(), dim_, nullptr, 0};
+  const float layersPlusOne = static_cast<float>(K + 1);
+  forBlocks(top, threads_, [&](const int32_t* rows, int64_t cnt, int) {
+    float* out = final + (rows - top.data()) * d;
+    if (K == 0) {
+      for (int64_t q = 0; q < cnt; ++q) std::copy(ego + rows[q] * d, ego + (rows[q] + 1) * d, out + q * d);
+      return;
+    }
+    detail::pullRows(spec, rows, cnt, out, false);
+    // Layer mean in a fixed order: ((E0 + E1) + ...) + EK, divided (as a mean is) by K+1.
+    for (int64_t q = 0; q < cnt; ++q) {
+      float* y = out + q * d;
+      const int64_t at = static_cast<int64_t>(rows[q]) * d;
+      for (int64_t j = 0; j < d; ++j) {
+        float s = ego[at + j];
+        for (int32_t k = 1; k < K; ++k) s += layer_[k - 1][at + j];
+        y[j] = (s + y[j]) / layersPlusOne;
+      }
+    }
+  });
+}
+
+void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const GradSink& sink) {
+  if (levelsComputed_ < 0) fail(code::kInternal, "backwardRows needs a forwardRows first");
+  const int32_t K = layers_;
+  const int64_t d = dim_;
+  if (!allRows) computeLevels(nullptr, 0, K);
+  const std::vector<int32_t>& set = setRows_;
+  std::vector<int32_t> every;
+  if (allRows) {
+    every.resize(rows_);
+    for (int64_t r = 0; r < rows_; ++r) every[r] = static_cast<int32_t>(r);
+  }
+  const std::vector<int32_t>& target = allRows ? every : rowsWithin(K);
+  std::vector<std::vector<float>> scratch(threads_, std::vector<float>(kBlockRows * d));
+  if (K == 0) {  // dE0 = G on the set, zero elsewhere
+    const int8_t* level = level_.data();
+    // Positions of set rows in `grad`, found by binary search (the set is sorted).
+    forBlocks(target, threads_, [&](const int32_t* rows, int64_t cnt, int worker) {
+      float* g = scratch[worker].data();
+      for (int64_t q = 0; q < cnt; ++q) {
+        if (level[rows[q]] == 0) {
+          const int64_t at = std::lower_bound(set.begin(), set.end(), rows[q]) - set.begin();
+          std::copy(grad + at * d, grad + (at + 1) * d, g + q * d);
+        } else {
+          std::fill(g + q * d, g + (q + 1) * d, 0.0f);
+        }
+      }
+      sink(rows, cnt, g, worker);
+    });
+    return;
+  }
+  // H0 = G scattered to global rows; acc holds H0 + ... + Hk on rows within k hops.
+  for (size_t q = 0; q < set.size(); ++q) {
+    std::copy(grad + q * d, grad + (q + 1) * d, h0_.data() + static_cast<int64_t>(set[q]) * d);
+    std::copy(grad + q * d, grad + (q + 1) * d, acc_.data() + static_cast<int64_t>(set[q]) * d);
+  }
+  const int8_t* level = level_.data();
+  for (int32_t k = 1; k < K; ++k) {
+    // H_k is non-zero within k hops; its sources (H_{k-1}) are valid within k-1 hops only.
+    detail::PullSpec spec{&g_, k == 1 ? h0_.data() : layer_[k - 2].data(), dim_, maskUpTo(k - 1), k - 1};
+    float* hk = layer_[k - 1].data();
+    forBlocks(rowsWithin(k), threads_, [&](const int32_t* rows, int64_t cnt, int) {
+      detail::pullRows(spec, rows, cnt, hk, true);
+      for (int64_t q = 0; q < cnt; ++q) {
+        const int64_t at = static_cast<int64_t>(rows[q]) * d;
+        const bool had = level[rows[q]] <= k - 1;
+        for (int64_t j = 0; j < d; ++j) acc_[at + j] = (had ? acc_[at + j] : 0.0f) + hk[at + j];
+      }
+    });
+  }
+  detail::PullSpec spec{&g_, K == 1 ? h0_.data() : layer_[K - 2].data(), dim_, maskUpTo(K - 1), K - 1};
+  const float layersPlusOne = static_cast<float>(K + 1);
+  forBlocks(target, threads_, [&](const int32_t* rows, int64_t cnt, int worker) {
+    float* g = scratch[worker].data();
+    detail::pullRows(spec, rows, cnt, g, false);
+    for (int64_t q = 0; q < cnt; ++q) {
+      const int64_t at = static_cast<int64_t>(rows[q]) * d;
+      const bool had = level[rows[q]] <= K - 1;
+      float* y = g + q * d;
+      for (int64_t j = 0; j < d; ++j) y[j] = ((had ? acc_[at + j] : 0.0f) + y[j]) / layersPlusOne;
+    }
+    sink(rows, cnt, g, worker);
+  });
+}
+
+}  // namespace rf
