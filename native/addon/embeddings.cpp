@@ -40,9 +40,7 @@ class ProjectionJob : public Job {
 }  // namespace
 
 void registerEmbeddingFunctions(Napi::Env env, Napi::Object exports) {
-  exports.Set("projectionEmbeddings", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-                return guarded(info.Env(), [&] { return startJob<ProjectionJob>(info.Env(), info); });
-              }));
+  exportJob<ProjectionJob>(env, exports, "projectionEmbeddings");
 }
 
 }  // namespace rfaddon

@@ -121,12 +121,8 @@ class BaselineJob : public Job {
 }  // namespace
 
 void registerEvaluateFunctions(Napi::Env env, Napi::Object exports) {
-  exports.Set("evaluate", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-                return guarded(info.Env(), [&] { return startJob<EvaluateJob>(info.Env(), info); });
-              }));
-  exports.Set("evaluateBaseline", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-                return guarded(info.Env(), [&] { return startJob<BaselineJob>(info.Env(), info); });
-              }));
+  exportJob<EvaluateJob>(env, exports, "evaluate");
+  exportJob<BaselineJob>(env, exports, "evaluateBaseline");
 }
 
 }  // namespace rfaddon

@@ -219,13 +219,9 @@ Napi::Value GraphWrap::Dispose(const Napi::CallbackInfo& info) {
 
 void registerGraphFunctions(Napi::Env env, Napi::Object exports) {
   // buildCsr(users, items, nUsers, nItems, cancel?, progress?) -> Promise<NativeCsr>
-  exports.Set("buildCsr", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-                return guarded(info.Env(), [&] { return startJob<BuildCsrJob>(info.Env(), info); });
-              }));
+  exportJob<BuildCsrJob>(env, exports, "buildCsr");
   // buildGraph(users, items, nUsers, nItems, cancel?, progress?) -> Promise<NativeGraph>
-  exports.Set("buildGraph", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-                return guarded(info.Env(), [&] { return startJob<BuildGraphJob>(info.Env(), info); });
-              }));
+  exportJob<BuildGraphJob>(env, exports, "buildGraph");
 }
 
 }  // namespace rfaddon

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "errors.hpp"
 #include "recforge/job.hpp"
 
 namespace rfaddon {
@@ -48,6 +49,18 @@ template <class J, class... A>
 Napi::Value startJob(Napi::Env env, A&&... args) {
   auto* job = new J(env, std::forward<A>(args)...);  // AsyncWorker deletes itself when done
   return job->start();
+}
+
+// Exports `name(...args) -> Promise` that constructs J(env, info) and queues it. Argument errors
+// thrown by J's constructor become JS exceptions with codes (see guarded()).
+template <class J>
+void exportJob(Napi::Env env, Napi::Object exports, const char* name) {
+  exports.Set(name, Napi::Function::New(
+                        env,
+                        [](const Napi::CallbackInfo& info) {
+                          return guarded(info.Env(), [&] { return startJob<J>(info.Env(), info); });
+                        },
+                        name));
 }
 
 }  // namespace rfaddon

@@ -56,9 +56,7 @@ class CleanJob : public Job {
 }  // namespace
 
 void registerCleanFunctions(Napi::Env env, Napi::Object exports) {
-  exports.Set("cleanInteractions", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-                return guarded(info.Env(), [&] { return startJob<CleanJob>(info.Env(), info); });
-              }));
+  exportJob<CleanJob>(env, exports, "cleanInteractions");
 }
 
 }  // namespace rfaddon

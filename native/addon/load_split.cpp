@@ -80,9 +80,7 @@ class SplitJob : public Job {
 }  // namespace
 
 void registerSplitFunctions(Napi::Env env, Napi::Object exports) {
-  exports.Set("splitInteractions", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-                return guarded(info.Env(), [&] { return startJob<SplitJob>(info.Env(), info); });
-              }));
+  exportJob<SplitJob>(env, exports, "splitInteractions");
 }
 
 }  // namespace rfaddon

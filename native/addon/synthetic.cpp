@@ -59,9 +59,7 @@ class SyntheticJob : public Job {
 }  // namespace
 
 void registerSyntheticFunctions(Napi::Env env, Napi::Object exports) {
-  exports.Set("generateSynthetic", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-                return guarded(info.Env(), [&] { return startJob<SyntheticJob>(info.Env(), info); });
-              }));
+  exportJob<SyntheticJob>(env, exports, "generateSynthetic");
 }
 
 }  // namespace rfaddon
