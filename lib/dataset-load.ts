@@ -24,6 +24,18 @@ export type LoadFormat = 'auto' | ResolvedFormat;
 /** A column by 0-based index or by header name. */
 export type ColumnSpec = number | string;
 
+/** Where each field of a delimited row is. */
+export interface ColumnMap {
+  /** User id column (default 0). */
+  user?: ColumnSpec;
+  /** Item id column (default 1). */
+  item?: ColumnSpec;
+  /** Optional weight column (rating, play count, ...). */
+  weight?: ColumnSpec;
+  /** Optional timestamp column (numeric). */
+  timestamp?: ColumnSpec;
+}
+
 /** How to parse an interaction file. */
 export interface ParseOptions {
   /**
@@ -39,7 +51,7 @@ export interface ParseOptions {
   /** Delimited formats: whether the first row names the columns (default `auto`). */
   header?: boolean | 'auto';
   /** Delimited formats: where user, item (default 0, 1), weight and timestamp are. */
-  columns?: { user?: ColumnSpec; item?: ColumnSpec; weight?: ColumnSpec; timestamp?: ColumnSpec };
+  columns?: ColumnMap;
   /**
    * Delimited formats: `integer` (default) keeps ids as they are, counts = max id + 1;
    * `string` maps any token to dense ids in first-seen order (see `userIds` / `itemIds`).
@@ -145,7 +157,9 @@ export async function readInteractions(file: string, options: ParseOptions = {},
 export interface DatasetFiles extends ParseOptions {
   /** Training interactions (or everything, when `split` makes the test part). */
   train: string;
+  /** Test interactions (ground truth for evaluation). */
   test?: string;
+  /** Validation interactions. */
   validation?: string;
   /** Cleaning applied to the train file's edges before `split` (only without a test file). */
   clean?: CleanOptions;

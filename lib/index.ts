@@ -10,7 +10,7 @@ export { Interactions, type InteractionArrays } from './interactions.js';
 export { Dataset, IdMap, type DatasetArrays, type DatasetStats, type DegreeSummary, type SplitName } from './dataset.js';
 export { type AsyncOptions } from './job.js';
 export { syntheticDataset, type SyntheticOptions } from './synthetic.js';
-export { readInteractions, parseInteractions, loadDataset, type ParseOptions, type LoadFormat, type ColumnSpec, type LoadedInteractions, type DatasetFiles } from './dataset-load.js';
+export { readInteractions, parseInteractions, loadDataset, type ParseOptions, type LoadFormat, type ColumnSpec, type ColumnMap, type LoadedInteractions, type DatasetFiles } from './dataset-load.js';
 export { type EdgeList } from './edge-list.js';
 export { cleanInteractions, type CleanOptions, type CleanReport } from './clean.js';
 export { splitInteractions, type SplitMethod, type SplitOptions, type TrainTestOptions, type SplitParts } from './splits.js';
@@ -22,3 +22,4 @@ export {
   Evaluator, METRIC_NAMES, type EvaluatorOptions, type EvaluationResult, type MetricName, type PerUserMetrics,
 } from './evaluator.js';
 export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
+export { type ResolvedFormat } from './format-detect.js';

@@ -45,8 +45,11 @@ export interface TrainTestOptions extends SplitOptions {
 
 /** Parts of a split; all keep the input's nUsers/nItems, id maps, edge order and columns. */
 export interface SplitParts {
+  /** What stays in train. */
   train: EdgeList;
+  /** The held-out test part. */
   test: EdgeList;
+  /** The validation part carved from train, when asked for. */
   validation?: EdgeList;
   /** `temporal`: the cut time used. */
   cutTime?: number;
