@@ -37,7 +37,13 @@ class Job : public Napi::AsyncWorker {
 
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<std::atomic<bool>> cancelled_;
+  struct ProgressEvent {
+    std::shared_ptr<bool> finished;  // read and written on the main thread only
+    double fraction;
+  };
   Napi::ThreadSafeFunction progress_;
+  Napi::FunctionReference progressFn_;
+  std::shared_ptr<bool> progressFinished_ = std::make_shared<bool>(false);
   bool hasProgress_ = false;
   std::atomic<int64_t> lastReportNs_{0};
   std::string errorCode_;
