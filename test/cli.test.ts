@@ -71,8 +71,14 @@ describe('recforge CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ event: 'data', users: 600, items: 300 });
-    expect(lines.slice(1).map((l) => l.model)).toEqual(['random', 'popularity', 'projection']);
-    const byModel = Object.fromEntries(lines.slice(1).map((l) => [l.model, l]));
+    const results = lines.filter((l) => l.event === 'result');
+    expect(results.map((l) => l.model)).toEqual(['random', 'popularity', 'projection', 'lightgcn']);
+    const epochs = lines.filter((l) => l.event === 'epoch');
+    expect(epochs.length).toBeGreaterThan(0);
+    for (const e of epochs) expect(e).toHaveProperty('train_s');
+    const byModel = Object.fromEntries(results.map((l) => [l.model, l]));
+    // The demo's point: trained LightGCN beats the popularity baseline.
+    expect(byModel.lightgcn['recall@20']).toBeGreaterThan(byModel.popularity['recall@20']);
     // The planted popularity must show: the popularity baseline clearly beats random.
     expect(byModel.popularity['recall@20']).toBeGreaterThan(2 * byModel.random['recall@20']);
   });
