@@ -4,7 +4,6 @@
  * @internal
  * @module
  */
-import { isRecforgeError } from '../../errors.js';
 import { LightGCN, MF } from '../../lightgcn.js';
 import { saveModel } from '../../model-file.js';
 import { Trainer, type TrainFitOptions } from '../../trainer.js';
@@ -92,10 +91,6 @@ export const trainCommand: Command = {
         await saveModel(model, flags.save as string);
         if (!json) process.stdout.write(`saved ${kind} model to ${String(flags.save)}\n`);
       }
-    } catch (e) {
-      // A bad option that only the library can judge (e.g. cutoff > items) is still a usage error.
-      if (isRecforgeError(e, 'E_INVALID_ARG')) throw new UsageError(e.message);
-      throw e;
     } finally {
       model?.dispose();
       data.dispose();
