@@ -26,18 +26,23 @@ export interface CleanOptions {
 export interface CleanReport {
   /** Cleaned edges (id maps carried over, and remapped when re-indexed). */
   data: EdgeList;
+  /** Repeated (user, item) pairs removed. */
   duplicatesRemoved: number;
   /** Interactions removed by the min-count filter. */
   interactionsDropped: number;
   /** Users/items that had interactions before filtering and none after. */
   usersDropped: number;
+  /** Items that had interactions before filtering and none after. */
   itemsDropped: number;
   /** Filter passes that removed something. */
   rounds: number;
   /** With `reindex`: new id -> old id, and old id -> new id (-1 when gone). */
   userNewToOld?: Int32Array;
+  /** With `reindex`: new item id -> old item id. */
   itemNewToOld?: Int32Array;
+  /** With `reindex`: old user id -> new user id (-1 when gone). */
   userOldToNew?: Int32Array;
+  /** With `reindex`: old item id -> new item id (-1 when gone). */
   itemOldToNew?: Int32Array;
 }
 

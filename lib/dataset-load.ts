@@ -39,7 +39,16 @@ export interface ParseOptions {
   /** Delimited formats: whether the first row names the columns (default `auto`). */
   header?: boolean | 'auto';
   /** Delimited formats: where user, item (default 0, 1), weight and timestamp are. */
-  columns?: { user?: ColumnSpec; item?: ColumnSpec; weight?: ColumnSpec; timestamp?: ColumnSpec };
+  columns?: {
+    /** Column of the user id (index or header name). */
+    user?: ColumnSpec;
+    /** Column of the item id. */
+    item?: ColumnSpec;
+    /** Column of the interaction weight. */
+    weight?: ColumnSpec;
+    /** Column of the timestamp. */
+    timestamp?: ColumnSpec;
+  };
   /**
    * Delimited formats: `integer` (default) keeps ids as they are, counts = max id + 1;
    * `string` maps any token to dense ids in first-seen order (see `userIds` / `itemIds`).
@@ -145,7 +154,9 @@ export async function readInteractions(file: string, options: ParseOptions = {},
 export interface DatasetFiles extends ParseOptions {
   /** Training interactions (or everything, when `split` makes the test part). */
   train: string;
+  /** Test interactions (ground truth for evaluation). */
   test?: string;
+  /** Validation interactions (masked when evaluating on test). */
   validation?: string;
   /** Cleaning applied to the train file's edges before `split` (only without a test file). */
   clean?: CleanOptions;

@@ -52,7 +52,10 @@ export interface PerUserMetrics {
 }
 
 /** `{'recall@20': 0.18, 'ndcg@20': 0.15, ...}`, plus `perUser` when asked for. */
-export type EvaluationResult = { [key: `${string}@${number}`]: number } & { perUser?: PerUserMetrics };
+export type EvaluationResult = { [key: `${string}@${number}`]: number } & {
+  /** Per-user values, when `perUser` was asked for. */
+  perUser?: PerUserMetrics;
+};
 
 /**
  * Evaluates recommenders on one Dataset with fixed cutoffs and metrics.

@@ -31,3 +31,4 @@ export {
 export {
   saveModel, loadModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, type SaveModelOptions, type LoadModelOptions,
 } from './model-file.js';
+export { type ResolvedFormat } from './format-detect.js';

@@ -45,8 +45,11 @@ export interface TrainTestOptions extends SplitOptions {
 
 /** Parts of a split; all keep the input's nUsers/nItems, id maps, edge order and columns. */
 export interface SplitParts {
+  /** Training edges. */
   train: EdgeList;
+  /** Held-out test edges. */
   test: EdgeList;
+  /** Held-out validation edges, when asked for. */
   validation?: EdgeList;
   /** `temporal`: the cut time used. */
   cutTime?: number;
