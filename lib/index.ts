@@ -16,10 +16,19 @@ export { cleanInteractions, type CleanOptions, type CleanReport } from './clean.
 export { splitInteractions, type SplitMethod, type SplitOptions, type TrainTestOptions, type SplitParts } from './splits.js';
 export { projectionEmbeddings, type ProjectionOptions, type EmbeddingTables } from './projection.js';
 export {
-  FixedEmbeddings, type EmbeddingModel, type ModelOptions, type Trainer, type FitOptions, type EpochEvent,
+  FixedEmbeddings, type EmbeddingModel, type ModelOptions, type Trainer as TrainerContract, type FitOptions, type EpochEvent,
 } from './model.js';
 export {
   Evaluator, METRIC_NAMES, type EvaluatorOptions, type EvaluationResult, type MetricName, type PerUserMetrics,
 } from './evaluator.js';
 export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
+export {
+  LightGCN, MF, type LightGCNOptions, type LightGCNConfig, type RecommendOptions, type Recommendation, type BatchRecommendation,
+} from './lightgcn.js';
+export {
+  Trainer, type TrainerOptions, type TrainFitOptions, type TrainEpochEvent, type BestEpoch, type EarlyStopping, type CheckpointOptions,
+} from './trainer.js';
+export {
+  saveModel, loadModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, type SaveModelOptions, type LoadModelOptions,
+} from './model-file.js';
 export { type ResolvedFormat } from './format-detect.js';

@@ -64,8 +64,57 @@ export interface NativeEvalResult {
   perUser: Float32Array;
 }
 
+/** LightGCN hyperparameters of the model itself (see native/addon/train_options.hpp). */
+export interface RawLightGcnConfig {
+  dim: number;
+  layers: number;
+  initStd: number;
+  seed: number;
+}
+
+/** Training hyperparameters as the addon takes them (already validated by the facade). */
+export interface RawTrainOptions {
+  sampler: 'tf' | 'torch' | 'stratified';
+  negatives: 'uniform' | 'popularity';
+  negativeAlpha: number;
+  batchSize: number;
+  reg: number;
+  optimizer: 'adam' | 'lazy-adam' | 'sgd';
+  lr: number;
+  threads: number;
+  seed: number;
+}
+
+/** Everything needed to continue a training run bit-for-bit. */
+export interface RawLightGcnState {
+  /** Layer-0 table, (users + items) x dim. */
+  ego: Float32Array;
+  /** Adam first moments (absent for SGD or before training is configured). */
+  m?: Float32Array;
+  /** Adam second moments. */
+  v?: Float32Array;
+  /** Optimizer steps done (drives Adam's bias correction). */
+  steps: number;
+}
+
+/** Native LightGCN / MF-BPR model (see native/addon/lightgcn.hpp). */
+export interface NativeLightGcn {
+  configureTraining(options: RawTrainOptions, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
+  trainEpoch(epoch: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<number>;
+  finalEmbeddings(threads: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ users: Float32Array; items: Float32Array }>;
+  exportState(cancel?: NativeCancelToken, progress?: ProgressFn): Promise<RawLightGcnState>;
+  importState(state: RawLightGcnState, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
+  recommend(users: Int32Array, k: number, excludeTrain: boolean, threads: number,
+    cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ items: Int32Array; scores: Float32Array }>;
+  trainMatrix(): NativeCsr;
+  info(): { users: number; items: number; dim: number; layers: number; initStd: number; seed: number; trainer: boolean; busy: boolean };
+  dispose(): void;
+}
+
 /** The raw addon. Async functions take `(…, cancel?, progress?)` as their last arguments. */
 export interface RawAddon extends RawLoadAddon {
+  createLightGcn(graph: NativeGraph, config: RawLightGcnConfig, threads: number,
+    cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeLightGcn>;
   CancelToken: new () => NativeCancelToken;
   buildCsr(users: Int32Array, items: Int32Array, nUsers: number, nItems: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeCsr>;

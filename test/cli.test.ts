@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Dataset, Evaluator, Tensor, writeNpy } from '../dist/index.js';
+import { Dataset, Evaluator, Tensor, syntheticDataset, writeNpy, type Interactions } from '../dist/index.js';
 import { repoRoot, rng } from './helpers.js';
 
 const cli = path.join(repoRoot, 'dist', 'cli', 'main.js');
@@ -71,8 +71,14 @@ describe('recforge CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ event: 'data', users: 600, items: 300 });
-    expect(lines.slice(1).map((l) => l.model)).toEqual(['random', 'popularity', 'projection']);
-    const byModel = Object.fromEntries(lines.slice(1).map((l) => [l.model, l]));
+    const results = lines.filter((l) => l.event === 'result');
+    expect(results.map((l) => l.model)).toEqual(['random', 'popularity', 'projection', 'lightgcn']);
+    const epochs = lines.filter((l) => l.event === 'epoch');
+    expect(epochs.length).toBeGreaterThan(0);
+    for (const e of epochs) expect(e).toHaveProperty('train_s');
+    const byModel = Object.fromEntries(results.map((l) => [l.model, l]));
+    // The demo's point: trained LightGCN beats the popularity baseline.
+    expect(byModel.lightgcn['recall@20']).toBeGreaterThan(byModel.popularity['recall@20']);
     // The planted popularity must show: the popularity baseline clearly beats random.
     expect(byModel.popularity['recall@20']).toBeGreaterThan(2 * byModel.random['recall@20']);
   });
@@ -114,5 +120,82 @@ describe('recforge CLI', () => {
       '--user-emb', path.join(dir, 'V.npy'), '--item-emb', path.join(dir, 'V.npy'), '--k', '5');
     expect(e.code).toBe(1);
     expect(e.stderr).toMatch(/E_SHAPE/);
+  });
+});
+
+// A learnable data set in the line format (user then items), for the training commands.
+function lineFile(x: Interactions): string {
+  const rows = new Map<number, number[]>();
+  for (let q = 0; q < x.users.length; q++) {
+    const list = rows.get(x.users[q]) ?? [];
+    list.push(x.items[q]);
+    rows.set(x.users[q], list);
+  }
+  return [...rows].sort((a, b) => a[0] - b[0]).map(([u, items]) => `${u} ${items.join(' ')}`).join('\n') + '\n';
+}
+const syn = await syntheticDataset({ users: 800, items: 500, seed: 4 });
+const synTrain = path.join(dir, 'syn-train.txt');
+const synTest = path.join(dir, 'syn-test.txt');
+writeFileSync(synTrain, lineFile(syn.train));
+writeFileSync(synTest, lineFile(syn.test!));
+
+describe('recforge train / eval --model / recommend', () => {
+  const model = path.join(dir, 'cli.model');
+
+  it('train --json prints one object per epoch with the key contract, and saves a model', () => {
+    const r = run('train', '--train', synTrain, '--test', synTest, '--dim', '16', '--layers', '2', '--epochs', '4', '--eval-every', '2',
+      '--lr', '0.01', '--k', '10', '--seed', '3', '--threads', '2', '--save', model, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.epoch)).toEqual([1, 2, 3, 4]);
+    expect(Object.keys(lines[0]).sort()).toEqual(['epoch', 'loss', 'train_s']);
+    expect(Object.keys(lines[1]).sort()).toEqual(['epoch', 'eval_s', 'loss', 'ndcg@10', 'precision@10', 'recall@10', 'train_s']);
+    const e = run('eval', '--model', model, '--train', synTrain, '--test', synTest, '--k', '10', '--json');
+    expect(e.code, e.stderr).toBe(0);
+    const got = JSON.parse(e.stdout);
+    expect(Object.keys(got).sort()).toEqual(['eval_s', 'ndcg@10', 'precision@10', 'recall@10']);
+    expect(got['recall@10']).toBeCloseTo(lines[3]['recall@10'], 12);
+  });
+
+  it('recommend --json lists unseen items with scores', () => {
+    const r = run('recommend', '--model', model, '--user', '5', '--k', '10', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout);
+    expect(got.user).toBe(5);
+    expect(got.items).toHaveLength(10);
+    expect(got.scores).toHaveLength(10);
+    for (let q = 1; q < 10; q++) expect(got.scores[q]).toBeLessThanOrEqual(got.scores[q - 1]);
+    const seen = new Set<number>();
+    for (let q = 0; q < syn.train.users.length; q++) if (syn.train.users[q] === 5) seen.add(syn.train.items[q]);
+    for (const i of got.items) expect(seen.has(i)).toBe(false);
+    expect(run('recommend', '--model', model, '--user', '99999').code).toBe(1);
+  });
+
+  it('MF trains; --resume continues the epoch count', () => {
+    const ckpt = path.join(dir, 'cli.ckpt');
+    const base = ['train', '--model', 'mf', '--train', synTrain, '--dim', '8', '--lr', '0.01', '--json', '--checkpoint', ckpt];
+    expect(run(...base, '--epochs', '2').code).toBe(0);
+    const r = run(...base, '--epochs', '4', '--resume', ckpt);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).epoch)).toEqual([3, 4]);
+    writeFileSync(path.join(dir, 'broken.ckpt'), readFileSync(ckpt).subarray(0, 100));
+    const bad = run(...base, '--epochs', '4', '--resume', path.join(dir, 'broken.ckpt'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/E_PARSE/);
+  });
+
+  it('bad training flags exit 2 with a message', () => {
+    const common = ['--train', synTrain];
+    for (const args of [
+      ['--lr', '-0.1'], ['--lr', '0'], ['--lr', 'NaN'], ['--dim', '0'], ['--layers', '-1'], ['--batch', '0'], ['--epochs', '1.5'],
+      ['--model', 'svd'], ['--sampler', 'x'], ['--reg', '-1'], ['--model', 'mf', '--layers', '2'], ['--eval-every', '2'], ['--patience', '0'],
+    ]) {
+      const r = run('train', ...common, ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.length).toBeGreaterThan(0);
+    }
+    for (const args of [['recommend', '--model', model], ['recommend', '--user', '1'], ['eval', '--model', model, '--baseline', 'random', '--train', synTrain, '--test', synTest]])
+      expect(run(...args).code, args.join(' ')).toBe(2);
   });
 });

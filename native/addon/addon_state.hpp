@@ -9,6 +9,7 @@ struct AddonState {
   Napi::FunctionReference cancelTokenCtor;
   Napi::FunctionReference csrCtor;
   Napi::FunctionReference graphCtor;
+  Napi::FunctionReference lightGcnCtor;
 };
 
 AddonState& addonState(Napi::Env env);

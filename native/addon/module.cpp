@@ -7,6 +7,7 @@
 #include "evaluate.hpp"
 #include "graph.hpp"
 #include "info.hpp"
+#include "lightgcn.hpp"
 #include "load_clean.hpp"
 #include "load_parse.hpp"
 #include "load_split.hpp"
@@ -31,6 +32,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rfaddon::registerSplitFunctions(env, exports);
   rfaddon::registerEmbeddingFunctions(env, exports);
   rfaddon::registerEvaluateFunctions(env, exports);
+  rfaddon::registerLightGcnFunctions(env, exports);
   return exports;
 }
 

@@ -1,13 +1,18 @@
 /**
  * `recforge demo`: the main job on the embedded default. Generates seeded synthetic feedback
- * with planted structure and reports what it ran and the metrics of the sanity recommenders.
+ * with planted structure, trains LightGCN on it within a time budget (one minute at most at the
+ * default sizes), and compares it with the sanity recommenders (random, popularity, projection).
  * @internal
  * @module
  */
 import { Evaluator, type EvaluationResult } from '../../evaluator.js';
+import { LightGCN } from '../../lightgcn.js';
 import { projectionEmbeddings } from '../../projection.js';
+import { Trainer } from '../../trainer.js';
 import { syntheticDataset } from '../../synthetic.js';
+import { UsageError } from '../args.js';
 import type { Command } from '../command.js';
+import { epochLine, epochRecord } from '../epoch-record.js';
 import { printJson } from '../output.js';
 import { progressBar } from '../progress.js';
 
@@ -19,6 +24,10 @@ export const demoCommand: Command = {
     items: { kind: 'int', help: 'number of items (default 3000)', min: 2 },
     'mean-activity': { kind: 'number', help: 'mean interactions per user (default 30)', min: 1 },
     dim: { kind: 'int', help: 'embedding width (default 64)', min: 1 },
+    layers: { kind: 'int', help: 'LightGCN layers (default 3)', min: 0 },
+    epochs: { kind: 'int', help: 'LightGCN epochs at most (default 20)', min: 1 },
+    lr: { kind: 'number', help: 'LightGCN learning rate (default 0.01: a short run)' },
+    'time-limit': { kind: 'number', help: 'seconds of LightGCN training at most (default 45)', min: 1 },
     k: { kind: 'intList', help: 'cutoffs (default 20)', min: 1 },
     seed: { kind: 'int', help: 'random seed (default 42)', min: 0 },
     threads: { kind: 'int', help: 'worker threads (default: all cores)', min: 0 },
@@ -65,19 +74,56 @@ export const demoCommand: Command = {
           return evaluator.evaluate(e.users, e.items, { onProgress: p });
         }],
       ];
+      const layers = (flags.layers as number) ?? 3;
+      const lr = (flags.lr as number) ?? 0.01;
+      if (!(lr > 0)) throw new UsageError(`--lr must be > 0, got ${lr}`);
+      runs.push(['lightgcn', `trained: ${layers}-layer LightGCN, BPR + Adam (d=${dim}, lr=${lr})`, async () => {
+        const model = await LightGCN.create(data, { dim, layers, seed, threads });
+        try {
+          await trainWithin(model, { epochs: (flags.epochs as number) ?? 20, lr, seed, threads, budget: (flags['time-limit'] as number) ?? 45, json, tty });
+          return evaluator.evaluate(await model.userEmbeddings(), await model.itemEmbeddings());
+        } finally {
+          model.dispose();
+        }
+      }]);
       const keys = evaluator.ks.flatMap((k) => ['recall', 'ndcg', 'precision'].map((m) => `${m}@${k}`));
-      if (!json) process.stdout.write(`${'model'.padEnd(12)}${keys.map((k) => k.padStart(14)).join('')}  seconds  what\n`);
+      const rows: string[] = [];
       for (const [model, what, run] of runs) {
-        const [result, seconds] = await timed(model, run);
+        const [result, seconds] = await timed(model === 'lightgcn' ? 'setup' : model, run);
         if (json) printJson({ event: 'result', model, description: what, ...result, seconds });
         else
-          process.stdout.write(
+          rows.push(
             `${model.padEnd(12)}${keys.map((k) => result[k as `${string}@${number}`].toFixed(4).padStart(14)).join('')}` +
               `  ${seconds.toFixed(2).padStart(7)}  ${what}\n`,
           );
       }
+      if (!json) process.stdout.write(`\n${'model'.padEnd(12)}${keys.map((k) => k.padStart(14)).join('')}  seconds  what\n${rows.join('')}`);
     } finally {
       data.dispose();
     }
   },
 };
+
+/**
+ * Trains for at most `epochs` epochs, stopping before an epoch that would overrun `budget`
+ * seconds (judged by the slowest epoch so far), printing each epoch.
+ */
+async function trainWithin(model: LightGCN, o: { epochs: number; lr: number; seed: number; threads: number; budget: number; json: boolean; tty: boolean }): Promise<void> {
+  const trainer = new Trainer(model, { lr: o.lr, seed: o.seed, threads: o.threads });
+  const bar = progressBar('training', o.tty);
+  const t0 = performance.now();
+  let slowest = 0;
+  try {
+    for await (const e of trainer.fit({ epochs: o.epochs, onProgress: (f) => bar.update(f) })) {
+      slowest = Math.max(slowest, e.seconds);
+      if (o.json) printJson({ event: 'epoch', model: 'lightgcn', ...epochRecord(e) });
+      else {
+        bar.done();
+        process.stdout.write(`lightgcn ${epochLine(e)}\n`);
+      }
+      if ((performance.now() - t0) / 1000 + slowest > o.budget) break;
+    }
+  } finally {
+    bar.done();
+  }
+}

@@ -92,6 +92,13 @@ class LightGcnTrainer {
   std::vector<float> final_, gradFinal_, slotCoef_;
   BprBatch batch_;
   int64_t steps_ = 0;
+
+ public:
+  // Checkpoint access (used by the addon to save and restore a run bit-for-bit): the Adam
+  // moments, (users + items) x dim each, empty for SGD; and the step count behind bias correction.
+  std::vector<float>& adamFirstMoment() { return m_; }
+  std::vector<float>& adamSecondMoment() { return v_; }
+  void setStepsDone(int64_t steps) { steps_ = steps; }
 };
 
 }  // namespace rf

@@ -1,0 +1,31 @@
+/** `recforge recommend`: a saved model's top-k unseen items for one user. @internal @module */
+import { loadModel } from '../../model-file.js';
+import type { Command } from '../command.js';
+import { printJson, printTable } from '../output.js';
+
+export const recommendCommand: Command = {
+  name: 'recommend',
+  summary: "top-k items for a user from a saved model (the user's train items excluded)",
+  flags: {
+    model: { kind: 'string', help: 'model file written by recforge train --save', required: true },
+    user: { kind: 'string', help: 'user id (external id when the data had string ids)', required: true },
+    k: { kind: 'int', help: 'number of items (default 10)', min: 1 },
+    'include-seen': { kind: 'bool', help: "also recommend the user's train items" },
+    threads: { kind: 'int', help: 'worker threads (default: all cores)', min: 0 },
+    json: { kind: 'bool', help: 'print one JSON object {user, items, scores}' },
+  },
+  async run(flags) {
+    const model = await loadModel(flags.model as string, { threads: flags.threads as number | undefined });
+    try {
+      const r = await model.recommend(flags.user as string, {
+        k: (flags.k as number | undefined) ?? 10, exclude: flags['include-seen'] === true ? 'none' : 'train',
+      });
+      const items = r.itemIds ?? Array.from(r.items);
+      const user = model.userIds ? flags.user : r.user;
+      if (flags.json === true) printJson({ user, items, scores: Array.from(r.scores) });
+      else printTable(Object.fromEntries(items.map((item, q) => [`${q + 1}. ${item}`, r.scores[q]])));
+    } finally {
+      model.dispose();
+    }
+  },
+};

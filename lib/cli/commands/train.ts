@@ -1,0 +1,99 @@
+/**
+ * `recforge train`: trains LightGCN or MF-BPR on interaction files, printing one record per epoch
+ * (`--json`: one JSON object per line), with evaluation, early stopping, checkpoints and resume.
+ * @internal
+ * @module
+ */
+import { LightGCN, MF } from '../../lightgcn.js';
+import { saveModel } from '../../model-file.js';
+import { Trainer, type TrainFitOptions } from '../../trainer.js';
+import { UsageError } from '../args.js';
+import type { Command } from '../command.js';
+import { dataFlags, loadFromFlags } from '../data-flags.js';
+import { CLI_METRICS, epochLine, epochRecord } from '../epoch-record.js';
+import { printJson } from '../output.js';
+import { progressBar } from '../progress.js';
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train LightGCN or MF-BPR embeddings (BPR loss) and optionally save the model',
+  flags: {
+    model: { kind: 'string', help: 'lightgcn (default) or mf (= 0 layers)', choices: ['lightgcn', 'mf'] },
+    ...dataFlags(true, false),
+    dim: { kind: 'int', help: 'embedding width (default 64)', min: 1 },
+    layers: { kind: 'int', help: 'propagation layers K (default 3; mf: 0)', min: 0 },
+    'init-std': { kind: 'number', help: 'std of the initial N(0, std^2) table (default 0.1)', min: 0 },
+    epochs: { kind: 'int', help: 'total epochs (default 100; counts resumed epochs)', min: 0 },
+    batch: { kind: 'int', help: 'triples per mini-batch (default 2048)', min: 1 },
+    lr: { kind: 'number', help: 'learning rate, > 0 (default 0.001)' },
+    reg: { kind: 'number', help: 'L2 coefficient lambda (default 1e-4)', min: 0 },
+    sampler: { kind: 'string', help: 'what an epoch is (default tf)', choices: ['tf', 'torch', 'stratified'] },
+    optimizer: { kind: 'string', help: 'optimizer (default adam)', choices: ['adam', 'lazy-adam', 'sgd'] },
+    seed: { kind: 'int', help: 'seed of the initial table and the sampler (default 0)', min: 0 },
+    threads: { kind: 'int', help: 'worker threads (default: all cores); results do not depend on it', min: 0 },
+    'eval-every': { kind: 'int', help: 'evaluate every N epochs and after the last (default 10 with --test/--validation, 0 = never)', min: 0 },
+    k: { kind: 'intList', help: 'metric cutoffs (default 20)', min: 1 },
+    on: { kind: 'string', help: 'evaluate on (default: validation when given, else test = paper protocol)', choices: ['validation', 'test'] },
+    patience: { kind: 'int', help: 'early stopping: evaluations without a new best recall@K', min: 1 },
+    save: { kind: 'string', help: 'write the trained model to this file (safetensors, see docs/model-format.md)' },
+    checkpoint: { kind: 'string', help: 'write a resumable checkpoint to this file (atomically)' },
+    'checkpoint-every': { kind: 'int', help: 'epochs between checkpoints (default 1)', min: 1 },
+    resume: { kind: 'string', help: 'continue from this checkpoint (same data and model flags)' },
+    json: { kind: 'bool', help: 'print one JSON object per epoch: epoch, loss, train_s [, eval_s, recall@K, ndcg@K, precision@K]' },
+  },
+  async run(flags) {
+    const kind = (flags.model as string | undefined) ?? 'lightgcn';
+    const lr = flags.lr as number | undefined;
+    if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr must be > 0, got ${lr}`);
+    if (kind === 'mf' && flags.layers !== undefined && flags.layers !== 0) throw new UsageError('--model mf has 0 layers; drop --layers');
+    const json = flags.json === true;
+    const tty = !json && process.stderr.isTTY === true;
+    const data = await loadFromFlags(flags, tty);
+    let model: LightGCN | undefined;
+    try {
+      const modelOptions = {
+        dim: flags.dim as number | undefined, layers: flags.layers as number | undefined,
+        initStd: flags['init-std'] as number | undefined, seed: flags.seed as number | undefined, threads: flags.threads as number | undefined,
+      };
+      model = kind === 'mf' ? await MF.create(data, modelOptions) : await LightGCN.create(data, modelOptions);
+      const trainer = new Trainer(model, {
+        batchSize: flags.batch as number | undefined, lr, reg: flags.reg as number | undefined,
+        sampler: flags.sampler as 'tf' | undefined, optimizer: flags.optimizer as 'adam' | undefined,
+      });
+      const hasTruth = data.test !== undefined || data.validation !== undefined;
+      const evalEvery = (flags['eval-every'] as number | undefined) ?? (hasTruth ? 10 : 0);
+      if (evalEvery > 0 && !hasTruth) throw new UsageError('--eval-every needs --test or --validation');
+      const ks = (flags.k as number[] | undefined) ?? [20];
+      const fit: TrainFitOptions = { epochs: (flags.epochs as number | undefined) ?? 100, evalEvery, k: ks, metrics: CLI_METRICS };
+      if (flags.on !== undefined) fit.on = flags.on as 'validation' | 'test';
+      if (flags.patience !== undefined) fit.earlyStopping = { patience: flags.patience as number, metric: `recall@${Math.min(...ks)}` };
+      if (flags.checkpoint !== undefined) fit.checkpoint = { path: flags.checkpoint as string, every: flags['checkpoint-every'] as number | undefined };
+      if (flags.resume !== undefined) fit.resume = flags.resume as string;
+      const bar = progressBar('training', tty);
+      fit.onProgress = (f) => bar.update(f);
+      let best;
+      try {
+        for await (const e of trainer.fit(fit)) {
+          best = e.best;
+          if (json) printJson(epochRecord(e));
+          else {
+            bar.done();
+            process.stdout.write(epochLine(e) + (e.stopped ? '  (early stop)' : '') + '\n');
+          }
+        }
+      } finally {
+        bar.done();
+      }
+      if (!json && best)
+        process.stdout.write(`best epoch ${best.epoch}: ${best.metric} ${best.value.toFixed(4)} on ${best.on}` +
+          `${best.on === 'test' ? ' (best-on-test: the paper protocol, optimistic)' : ''}\n`);
+      if (flags.save !== undefined) {
+        await saveModel(model, flags.save as string);
+        if (!json) process.stdout.write(`saved ${kind} model to ${String(flags.save)}\n`);
+      }
+    } finally {
+      model?.dispose();
+      data.dispose();
+    }
+  },
+};

@@ -1,0 +1,223 @@
+#include "lightgcn.hpp"
+
+#include <string>
+
+#include "addon_state.hpp"
+#include "convert.hpp"
+#include "errors.hpp"
+#include "graph.hpp"
+#include "job.hpp"
+#include "train_options.hpp"
+
+namespace rfaddon {
+
+// ---- BusyLease ----
+
+BusyLease::BusyLease(Napi::Env env, std::shared_ptr<LightGcnState> state, const char* what) : state_(std::move(state)) {
+  bool expected = false;
+  if (!state_->busy.compare_exchange_strong(expected, true))
+    throwError(env, kBusy, std::string("cannot ") + what + ": the model is busy with another job (training?)");
+  held_ = true;
+}
+
+void BusyLease::release() {
+  if (held_) {
+    held_ = false;
+    state_->busy.store(false);
+  }
+}
+
+namespace {
+
+class CreateJob : public Job {
+ public:
+  CreateJob(Napi::Env env, const Napi::CallbackInfo& info)
+      : Job(env, "recforge:createLightGcn", info[3], info[4]),
+        graph_(GraphWrap::unwrap(info[0], "graph")),
+        config_(parseLightGcnConfig(info[1])),
+        threads_(int32Arg(info[2], "threads", 0, 4096)) {
+    config_.users = graph_->nUsers();
+    config_.items = graph_->nItems();
+  }
+
+ protected:
+  void Run(const rf::JobControl& ctl) override {
+    ctl.checkCancelled();
+    state_ = std::make_shared<LightGcnState>();
+    state_->graph = graph_;
+    state_->model = rf::LightGcnModel::create(config_, threads_);
+  }
+  Napi::Value Result(Napi::Env env) override { return LightGcnWrap::wrap(env, std::move(state_)); }
+
+ private:
+  std::shared_ptr<const rf::BipartiteGraph> graph_;
+  rf::LightGcnConfig config_;
+  int32_t threads_;
+  std::shared_ptr<LightGcnState> state_;
+};
+
+class ConfigureJob : public Job {
+ public:
+  ConfigureJob(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info)
+      : Job(env, "recforge:configureTraining", info[1], info[2]),
+        options_(parseTrainOptions(info[0])),
+        lease_(env, std::move(s), "configure training") {}
+
+ protected:
+  void Run(const rf::JobControl& ctl) override {
+    ReleaseAtEnd end{lease_};
+    ctl.checkCancelled();
+    lease_->trainer.reset();  // frees the old workspaces before allocating new ones
+    lease_->trainer = std::make_unique<rf::LightGcnTrainer>(*lease_->graph, lease_->model, options_);
+  }
+  Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
+
+ private:
+  rf::TrainOptions options_;
+  BusyLease lease_;
+};
+
+class TrainEpochJob : public Job {
+ public:
+  TrainEpochJob(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info)
+      : Job(env, "recforge:trainEpoch", info[1], info[2]),
+        epoch_(numberArg(info[0], "epoch")),
+        lease_(env, std::move(s), "train") {
+    if (!(epoch_ >= 0 && epoch_ <= 9007199254740991.0) || static_cast<double>(static_cast<int64_t>(epoch_)) != epoch_)
+      throwError(env, rf::code::kInvalidArgument, "epoch must be a non-negative integer");
+    if (!lease_->trainer) throwError(env, rf::code::kInvalidArgument, "configureTraining must run before trainEpoch");
+  }
+
+ protected:
+  void Run(const rf::JobControl& ctl) override {
+    ReleaseAtEnd end{lease_};
+    loss_ = lease_->trainer->trainEpoch(static_cast<int64_t>(epoch_), ctl);
+  }
+  Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, loss_); }
+
+ private:
+  double epoch_;
+  BusyLease lease_;
+  double loss_ = 0;
+};
+
+class FinalJob : public Job {
+ public:
+  FinalJob(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info)
+      : Job(env, "recforge:finalEmbeddings", info[1], info[2]),
+        threads_(int32Arg(info[0], "threads", 0, 4096)),
+        lease_(env, s, "compute final embeddings"),
+        state_(std::move(s)) {}
+
+ protected:
+  void Run(const rf::JobControl& ctl) override {
+    ReleaseAtEnd end{lease_};
+    ctl.checkCancelled();
+    auto all = std::make_shared<std::vector<float>>(state_->model.finalEmbeddings(*state_->graph, threads_));
+    const auto split = all->begin() + static_cast<int64_t>(state_->model.config.users) * state_->model.config.dim;
+    users_.assign(all->begin(), split);
+    items_.assign(split, all->end());
+    final_ = std::move(all);
+  }
+  Napi::Value Result(Napi::Env env) override {
+    state_->final = std::move(final_);  // main thread: recommend jobs see either table, whole
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("users", toFloat32Array(env, std::move(users_)));
+    o.Set("items", toFloat32Array(env, std::move(items_)));
+    return o;
+  }
+
+ private:
+  int32_t threads_;
+  BusyLease lease_;
+  std::shared_ptr<LightGcnState> state_;
+  std::shared_ptr<const std::vector<float>> final_;
+  std::vector<float> users_, items_;
+};
+
+}  // namespace
+
+// ---- LightGcnWrap ----
+
+void LightGcnWrap::Register(Napi::Env env, Napi::Object exports) {
+  Napi::Function ctor = DefineClass(
+      env, "NativeLightGcn",
+      {InstanceMethod<&LightGcnWrap::ConfigureTraining>("configureTraining"),
+       InstanceMethod<&LightGcnWrap::TrainEpoch>("trainEpoch"),
+       InstanceMethod<&LightGcnWrap::FinalEmbeddings>("finalEmbeddings"),
+       InstanceMethod<&LightGcnWrap::ExportState>("exportState"), InstanceMethod<&LightGcnWrap::ImportState>("importState"),
+       InstanceMethod<&LightGcnWrap::Recommend>("recommend"), InstanceMethod<&LightGcnWrap::TrainMatrix>("trainMatrix"),
+       InstanceMethod<&LightGcnWrap::Info>("info"), InstanceMethod<&LightGcnWrap::Dispose>("dispose")});
+  addonState(env).lightGcnCtor = Napi::Persistent(ctor);
+  exports.Set("NativeLightGcn", ctor);
+}
+
+LightGcnWrap::LightGcnWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LightGcnWrap>(info) {}
+
+Napi::Object LightGcnWrap::wrap(Napi::Env env, std::shared_ptr<LightGcnState> state) {
+  Napi::Object o = addonState(env).lightGcnCtor.New({});
+  Unwrap(o)->state_ = std::move(state);
+  return o;
+}
+
+std::shared_ptr<LightGcnState> LightGcnWrap::state(Napi::Env env) const {
+  if (!state_) throwError(env, rf::code::kDisposed, "NativeLightGcn was disposed");
+  return state_;
+}
+
+Napi::Value LightGcnWrap::ConfigureTraining(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startJob<ConfigureJob>(info.Env(), state(info.Env()), info); });
+}
+Napi::Value LightGcnWrap::TrainEpoch(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startJob<TrainEpochJob>(info.Env(), state(info.Env()), info); });
+}
+Napi::Value LightGcnWrap::FinalEmbeddings(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startJob<FinalJob>(info.Env(), state(info.Env()), info); });
+}
+Napi::Value LightGcnWrap::ExportState(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startExportState(info.Env(), state(info.Env()), info); });
+}
+Napi::Value LightGcnWrap::ImportState(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startImportState(info.Env(), state(info.Env()), info); });
+}
+Napi::Value LightGcnWrap::Recommend(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startRecommend(info.Env(), state(info.Env()), info); });
+}
+
+// Shares the graph's memory (aliasing shared_ptr), like NativeGraph.userItems().
+Napi::Value LightGcnWrap::TrainMatrix(const Napi::CallbackInfo& info) {
+  auto s = state(info.Env());
+  return CsrWrap::wrap(info.Env(), std::shared_ptr<const rf::Csr>(s->graph, &s->graph->userItems));
+}
+
+// Config fields never change after creation, so reading them while a job trains is safe; the
+// step count is read only when no job holds the model.
+Napi::Value LightGcnWrap::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto s = state(env);
+  const rf::LightGcnConfig& c = s->model.config;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("users", c.users);
+  o.Set("items", c.items);
+  o.Set("dim", c.dim);
+  o.Set("layers", c.layers);
+  o.Set("initStd", c.initStd);
+  o.Set("seed", static_cast<double>(c.seed));
+  o.Set("trainer", s->trainer != nullptr);
+  o.Set("busy", s->busy.load());
+  return o;
+}
+
+Napi::Value LightGcnWrap::Dispose(const Napi::CallbackInfo& info) {
+  state_.reset();
+  return info.Env().Undefined();
+}
+
+void registerLightGcnFunctions(Napi::Env env, Napi::Object exports) {
+  LightGcnWrap::Register(env, exports);
+  exports.Set("createLightGcn", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+                return guarded(info.Env(), [&] { return startJob<CreateJob>(info.Env(), info); });
+              }));
+}
+
+}  // namespace rfaddon

@@ -1,0 +1,95 @@
+// NativeLightGcn: a LightGCN (or MF-BPR, layers = 0) model living in native memory, with its
+// training state. Everything heavy is an async job; the jobs hold the state through shared_ptr, so
+// dispose() during training only drops the wrapper's reference and the job finishes safely.
+//
+// JS surface (all async functions take `cancel?, progress?` last):
+//   createLightGcn(graph, {dim, layers, initStd, seed}, threads) -> Promise<NativeLightGcn>
+//   m.configureTraining(options)      -> Promise<void>   (new trainer: fresh Adam state)
+//   m.trainEpoch(epoch)               -> Promise<number> (mean batch loss)
+//   m.finalEmbeddings(threads)        -> Promise<{users, items}>, also cached for recommend
+//   m.exportState()                   -> Promise<{ego, m?, v?, steps}>
+//   m.importState({ego, m?, v?, steps}) -> Promise<void>
+//   m.recommend(users, k, excludeTrain, threads) -> Promise<{items, scores}> (see recommend.hpp)
+//   m.trainMatrix() -> NativeCsr (the train user -> items matrix the model was built on)
+//   m.info() -> {users, items, dim, layers, initStd, seed, steps, trainer}, m.dispose()
+// Jobs that read or write the embedding table take the model's busy flag: a second one while
+// the first runs is refused with E_BUSY instead of racing.
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "recforge/csr.hpp"
+#include "recforge/lightgcn.hpp"
+
+namespace rfaddon {
+
+// Error code of a refused concurrent job (the core never raises it, so it lives here).
+inline constexpr const char* kBusy = "E_BUSY";
+
+struct LightGcnState {
+  std::shared_ptr<const rf::BipartiteGraph> graph;
+  rf::LightGcnModel model;
+  // Declared after `model`: it holds references to it, so it must be destroyed first.
+  std::unique_ptr<rf::LightGcnTrainer> trainer;
+  std::atomic<bool> busy{false};
+  // Final embeddings of the last finalEmbeddings job, (users + items) x dim. Replaced on the main
+  // thread only, so recommend jobs can hold the old table while training moves on.
+  std::shared_ptr<const std::vector<float>> final;
+};
+
+// Exclusive use of a model's table by one job: taken in the job's constructor (main thread, so
+// the refusal is synchronous), given back when the work ends or the job is destroyed.
+class BusyLease {
+ public:
+  BusyLease(Napi::Env env, std::shared_ptr<LightGcnState> state, const char* what);
+  ~BusyLease() { release(); }
+  BusyLease(const BusyLease&) = delete;
+  BusyLease& operator=(const BusyLease&) = delete;
+  void release();
+  LightGcnState& operator*() const { return *state_; }
+  LightGcnState* operator->() const { return state_.get(); }
+
+ private:
+  std::shared_ptr<LightGcnState> state_;
+  bool held_ = false;
+};
+
+// Gives the lease back when Run() ends (normally or by exception), before the promise settles,
+// so a caller awaiting the job can start the next one right away.
+struct ReleaseAtEnd {
+  BusyLease& lease;
+  ~ReleaseAtEnd() { lease.release(); }
+};
+
+class LightGcnWrap : public Napi::ObjectWrap<LightGcnWrap> {
+ public:
+  static void Register(Napi::Env env, Napi::Object exports);
+  explicit LightGcnWrap(const Napi::CallbackInfo& info);
+  static Napi::Object wrap(Napi::Env env, std::shared_ptr<LightGcnState> state);
+  // The state held by `this`; E_DISPOSED after dispose().
+  std::shared_ptr<LightGcnState> state(Napi::Env env) const;
+
+ private:
+  Napi::Value ConfigureTraining(const Napi::CallbackInfo& info);
+  Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
+  Napi::Value FinalEmbeddings(const Napi::CallbackInfo& info);
+  Napi::Value ExportState(const Napi::CallbackInfo& info);
+  Napi::Value ImportState(const Napi::CallbackInfo& info);
+  Napi::Value Recommend(const Napi::CallbackInfo& info);
+  Napi::Value TrainMatrix(const Napi::CallbackInfo& info);
+  Napi::Value Info(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+  std::shared_ptr<LightGcnState> state_;
+};
+
+// Jobs defined in lightgcn_state.cpp and recommend.cpp, started by the wrapper's methods.
+Napi::Value startExportState(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info);
+Napi::Value startImportState(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info);
+Napi::Value startRecommend(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info);
+
+void registerLightGcnFunctions(Napi::Env env, Napi::Object exports);
+
+}  // namespace rfaddon

@@ -1,0 +1,86 @@
+#include "train_options.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "convert.hpp"
+#include "errors.hpp"
+#include "recforge/error.hpp"
+
+namespace rfaddon {
+
+namespace {
+
+// Largest integer a JS number holds exactly: seeds above it would silently round.
+constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+[[noreturn]] void bad(const Napi::Object& o, const std::string& key, const std::string& what) {
+  throwError(o.Env(), rf::code::kInvalidArgument, "options." + key + " " + what);
+}
+
+double finiteField(const Napi::Object& o, const char* key, double fallback, double min, bool minExclusive) {
+  const double v = numberField(o, key, fallback);
+  if (!std::isfinite(v) || v < min || (minExclusive && v == min))
+    bad(o, key, std::string("must be a finite number ") + (minExclusive ? "> " : ">= ") + std::to_string(min) + ", got " +
+                    o.Get(key).ToString().Utf8Value());
+  return v;
+}
+
+uint64_t seedField(const Napi::Object& o, double fallback) {
+  const double v = numberField(o, "seed", fallback);
+  if (!std::isfinite(v) || std::floor(v) != v || v < 0 || v > kMaxSafeInteger)
+    bad(o, "seed", "must be an integer in [0, 2^53 - 1], got " + o.Get("seed").ToString().Utf8Value());
+  return static_cast<uint64_t>(v);
+}
+
+// One of `names` -> the matching value of `values`; undefined -> fallback.
+template <class E, size_t N>
+E enumField(const Napi::Object& o, const char* key, const char* const (&names)[N], const E (&values)[N], E fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  const std::string s = stringArg(v, (std::string("options.") + key).c_str());
+  std::string known;
+  for (size_t k = 0; k < N; ++k) {
+    if (s == names[k]) return values[k];
+    known += (k ? ", '" : "'") + std::string(names[k]) + "'";
+  }
+  bad(o, key, "must be one of " + known + ", got '" + s + "'");
+}
+
+}  // namespace
+
+rf::LightGcnConfig parseLightGcnConfig(const Napi::Value& v) {
+  Napi::Object o = optionsArg(v);
+  rf::LightGcnConfig c;
+  c.dim = int32Field(o, "dim", 1, 4096, c.dim);
+  c.layers = int32Field(o, "layers", 0, 64, c.layers);
+  c.initStd = finiteField(o, "initStd", c.initStd, 0, false);
+  c.seed = seedField(o, 0);
+  return c;
+}
+
+rf::TrainOptions parseTrainOptions(const Napi::Value& v) {
+  Napi::Object o = optionsArg(v);
+  rf::TrainOptions t;
+  static const char* const samplerNames[] = {"tf", "torch", "stratified"};
+  static const rf::EpochKind samplers[] = {rf::EpochKind::kTfDistinctUsers, rf::EpochKind::kTorchUniformUsers,
+                                           rf::EpochKind::kTorchStratified};
+  t.sampler = enumField(o, "sampler", samplerNames, samplers, t.sampler);
+  static const char* const negativeNames[] = {"uniform", "popularity"};
+  static const rf::NegativeKind negatives[] = {rf::NegativeKind::kUniform, rf::NegativeKind::kPopularity};
+  t.negatives = enumField(o, "negatives", negativeNames, negatives, t.negatives);
+  t.negativeAlpha = finiteField(o, "negativeAlpha", t.negativeAlpha, 0, false);
+  t.batchSize = int32Field(o, "batchSize", 1, INT32_MAX, t.batchSize);
+  t.lambda = finiteField(o, "reg", t.lambda, 0, false);
+  t.regByConfiguredBatch = boolArg(o.Get("regByConfiguredBatch"), "options.regByConfiguredBatch", false);
+  static const char* const optimizerNames[] = {"adam", "lazy-adam", "sgd"};
+  static const rf::OptimizerKind optimizers[] = {rf::OptimizerKind::kAdam, rf::OptimizerKind::kLazyAdam,
+                                                 rf::OptimizerKind::kSgd};
+  t.optimizer = enumField(o, "optimizer", optimizerNames, optimizers, t.optimizer);
+  t.adam.lr = finiteField(o, "lr", t.adam.lr, 0, true);
+  t.threads = int32Field(o, "threads", 0, 4096, 0);
+  t.seed = seedField(o, 0);
+  return t;
+}
+
+}  // namespace rfaddon
