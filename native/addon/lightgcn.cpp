@@ -215,9 +215,7 @@ Napi::Value LightGcnWrap::Dispose(const Napi::CallbackInfo& info) {
 
 void registerLightGcnFunctions(Napi::Env env, Napi::Object exports) {
   LightGcnWrap::Register(env, exports);
-  exports.Set("createLightGcn", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-                return guarded(info.Env(), [&] { return startJob<CreateJob>(info.Env(), info); });
-              }));
+  exportJob<CreateJob>(env, exports, "createLightGcn");
 }
 
 }  // namespace rfaddon
