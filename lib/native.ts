@@ -79,6 +79,7 @@ export interface RawTrainOptions {
   negativeAlpha: number;
   batchSize: number;
   reg: number;
+  regByConfiguredBatch: boolean;
   optimizer: 'adam' | 'lazy-adam' | 'sgd';
   lr: number;
   threads: number;

@@ -33,6 +33,11 @@ export interface TrainerOptions {
   /** L2 coefficient λ on the batch's layer-0 rows, >= 0 (default 1e-4). */
   reg?: number;
   /**
+   * What the L2 term is divided by: `'batch'` (the batch's actual length, as the PyTorch port;
+   * default) or `'configured'` (batchSize, as the TF code). They differ only on a partial batch.
+   */
+  regDivisor?: 'batch' | 'configured';
+  /**
    * What one epoch is (ALGORITHMS.md Part A 1.5): `'tf'` (paper code, default: batches of distinct
    * users), `'torch'` (users uniform with replacement), `'stratified'` (PyTorch C++ sampler).
    */
@@ -141,6 +146,7 @@ export class Trainer implements TrainerContract {
       batchSize: intOption('batchSize', options.batchSize, 1, 2147483647, 2048),
       lr: numberOption('lr', options.lr, 0, 1e-3, true),
       reg: numberOption('reg', options.reg, 0, 1e-4),
+      regDivisor: choiceOption('regDivisor', options.regDivisor, ['batch', 'configured'] as const, 'batch'),
       sampler: choiceOption('sampler', options.sampler, ['tf', 'torch', 'stratified'] as const, 'tf'),
       optimizer: choiceOption('optimizer', options.optimizer, ['adam', 'lazy-adam', 'sgd'] as const, 'adam'),
       negatives: choiceOption('negatives', options.negatives, ['uniform', 'popularity'] as const, 'uniform'),
@@ -250,7 +256,8 @@ export class Trainer implements TrainerContract {
   }
 
   #raw(): RawTrainOptions {
-    return { ...this.options };
+    const { regDivisor, ...rest } = this.options;
+    return { ...rest, regByConfiguredBatch: regDivisor === 'configured' };
   }
 }
 

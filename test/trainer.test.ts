@@ -166,6 +166,24 @@ describe('Trainer', () => {
     m.dispose();
   }, 30_000);
 
+  it('regDivisor: TF (configured B) and PyTorch (actual length) differ only through the partial last batch', async () => {
+    const losses = async (regDivisor: 'batch' | 'configured', batchSize: number, sampler: 'tf' | 'torch') => {
+      const m = await MF.create(data, { dim: 8, seed: 2 });
+      const ev = await collect(new Trainer(m, { lr: 0.01, reg: 0.5, batchSize, regDivisor, sampler, seed: 1 }).fit({ epochs: 1 }));
+      m.dispose();
+      return ev[0].loss;
+    };
+    // The 'torch' sampler cuts n_train triples into batches of B: with n_train % 1000 != 0 the
+    // last batch is partial and its L2 part differs between the two divisors.
+    expect(data.train.size % 1000).not.toBe(0);
+    expect(await losses('configured', 1000, 'torch')).not.toBe(await losses('batch', 1000, 'torch'));
+    // TF's sampler only makes full batches of B distinct users: the divisors agree exactly.
+    expect(await losses('configured', 1000, 'tf')).toBe(await losses('batch', 1000, 'tf'));
+    const m = await MF.create(data, { dim: 8 });
+    expect(() => new Trainer(m, { regDivisor: 'mean' as never })).toThrow(expect.objectContaining({ code: 'E_INVALID_ARG' }));
+    m.dispose();
+  });
+
   it('bad fit options are E_INVALID_ARG', async () => {
     const m = await MF.create(data, { dim: 8 });
     const t = new Trainer(m);
