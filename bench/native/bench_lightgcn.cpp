@@ -141,6 +141,7 @@ int main(int argc, char** argv) {
   rf::LightGcnTrainer trainer(g, model, o);
   std::vector<double> times;
   for (int e = 0; e < epochs; ++e) {
+    trainer.resetPhaseTimes();
     auto a = Clock::now();
     const double loss = trainer.trainEpoch(e);
     const double t = seconds(a, Clock::now());
@@ -152,6 +153,12 @@ int main(int argc, char** argv) {
     if (!hops.empty()) std::printf("last batch rows within 0..%zu hops:", hops.size() - 1);
     for (int64_t h : hops) std::printf(" %.1f%%", 100.0 * h / rows);
     std::printf("\n");
+    const rf::TrainPhaseTimes& ph = trainer.phaseTimes();
+    const double per = 1e3 / static_cast<double>(std::max<int64_t>(1, ph.steps));
+    std::printf("  phases: sampling %.2f s; per step: map %.2f ms, forward %.2f ms, loss %.2f ms, "
+                "backward+Adam %.2f ms, other %.2f ms\n",
+                ph.plan, ph.map * per, ph.forward * per, ph.loss * per, ph.backward * per,
+                (t - ph.plan - ph.map - ph.forward - ph.loss - ph.backward) * per);
   }
   if (times.empty()) return 0;
   const double t = median(times);

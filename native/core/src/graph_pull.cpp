@@ -27,27 +27,60 @@ RF_SIMD_INLINE Neighbours neighboursOf(const BipartiteGraph& g, int64_t r) {
   return {g.itemUsers.indices.data() + b, g.itemNorm.data() + b, g.itemUsers.indptr[i + 1] - b, 0};
 }
 
-// How many edges ahead to prefetch: source rows are scattered over a table larger than L2.
-constexpr int64_t kPrefetch = 8;
+// How many edges ahead to prefetch: source rows are scattered over a table larger than L2. The
+// cursor runs over the whole block's edge stream, across row boundaries, so short rows (most
+// users and items have few edges) get their first gathers prefetched too. Measured on Gowalla
+// (d = 64): 16 edges across rows beat 8 edges within the row by ~12%; 12..32 are within noise.
+constexpr int kPrefetch = 16;
+
+// Walks the edges of rows[0..n) in order, prefetching the source row of each admitted edge.
+template <int V, bool Masked>
+struct PrefetchCursor {
+  const PullSpec& s;
+  const int32_t* rows;
+  int64_t n, q = 0, e = 0;
+  Neighbours nb;
+  RF_SIMD_INLINE PrefetchCursor(const PullSpec& spec, const int32_t* r, int64_t count) : s(spec), rows(r), n(count) {
+    nb = n > 0 ? neighboursOf(*s.graph, rows[0]) : Neighbours{nullptr, nullptr, 0, 0};
+    for (int k = 0; k < kPrefetch; ++k) advance();
+  }
+  RF_SIMD_INLINE void advance() {
+    while (e >= nb.count) {
+      if (++q >= n) return;
+      nb = neighboursOf(*s.graph, rows[q]);
+      e = 0;
+    }
+    const int64_t c = nb.base + nb.ids[e++];
+    if (Masked && s.level[c] > s.maxLevel) return;  // never read: do not fetch it
+    const float* ahead = s.src + c * (8 * V);
+    for (int v = 0; v < V; v += 2) __builtin_prefetch(ahead + 8 * v);  // every 64-byte line
+  }
+};
 
 // dim = 8 * V: the whole output row lives in V vector registers across the edge loop (8-float
 // vectors: see simd.hpp for why not 16).
 template <int V, bool Masked>
-RF_SIMD_INLINE void gatherFixed(const PullSpec& s, const Neighbours& nb, float* out) {
+RF_SIMD_INLINE void gatherFixed(const PullSpec& s, const Neighbours& nb, float* out, PrefetchCursor<V, Masked>& pf) {
   f32x8 acc[V];
   for (int v = 0; v < V; ++v) acc[v] = simd::splat8(0.0f);
   for (int64_t e = 0; e < nb.count; ++e) {
+    pf.advance();
     const int64_t c = nb.base + nb.ids[e];
-    if (e + kPrefetch < nb.count) {
-      const float* ahead = s.src + (nb.base + nb.ids[e + kPrefetch]) * (8 * V);
-      for (int v = 0; v < V; v += 2) __builtin_prefetch(ahead + 8 * v);  // every 64-byte line
-    }
     if (Masked && s.level[c] > s.maxLevel) continue;
     const float* x = s.src + c * (8 * V);
     const f32x8 w = simd::splat8(nb.weights[e]);
     for (int v = 0; v < V; ++v) acc[v] += w * simd::load8(x + 8 * v);
   }
   for (int v = 0; v < V; ++v) simd::store8(out + 8 * v, acc[v]);
+}
+
+template <int V, bool Masked>
+RF_SIMD_INLINE void pullFixed(const PullSpec& s, const int32_t* rows, int64_t n, float* dst, bool scatter) {
+  PrefetchCursor<V, Masked> pf(s, rows, n);
+  for (int64_t q = 0; q < n; ++q) {
+    const Neighbours nb = neighboursOf(*s.graph, rows[q]);
+    gatherFixed<V, Masked>(s, nb, dst + (scatter ? static_cast<int64_t>(rows[q]) : q) * (8 * V), pf);
+  }
 }
 
 // Any dim: accumulate in the (L1-resident) output row.
@@ -66,19 +99,17 @@ RF_SIMD_INLINE void gatherAny(const PullSpec& s, const Neighbours& nb, float* ou
 
 template <bool Masked>
 RF_SIMD_INLINE void pullAll(const PullSpec& s, const int32_t* rows, int64_t n, float* dst, bool scatter) {
-  const int32_t d = s.dim;
-  for (int64_t q = 0; q < n; ++q) {
-    const Neighbours nb = neighboursOf(*s.graph, rows[q]);
-    float* out = dst + (scatter ? static_cast<int64_t>(rows[q]) : q) * d;
-    switch (d) {
-      case 8: gatherFixed<1, Masked>(s, nb, out); break;
-      case 16: gatherFixed<2, Masked>(s, nb, out); break;
-      case 32: gatherFixed<4, Masked>(s, nb, out); break;
-      case 64: gatherFixed<8, Masked>(s, nb, out); break;
-      case 128: gatherFixed<16, Masked>(s, nb, out); break;
-      default: gatherAny<Masked>(s, nb, out);
-    }
+  switch (s.dim) {
+    case 8: return pullFixed<1, Masked>(s, rows, n, dst, scatter);
+    case 16: return pullFixed<2, Masked>(s, rows, n, dst, scatter);
+    case 32: return pullFixed<4, Masked>(s, rows, n, dst, scatter);
+    case 64: return pullFixed<8, Masked>(s, rows, n, dst, scatter);
+    case 128: return pullFixed<16, Masked>(s, rows, n, dst, scatter);
+    default: break;
   }
+  const int32_t d = s.dim;
+  for (int64_t q = 0; q < n; ++q)
+    gatherAny<Masked>(s, neighboursOf(*s.graph, rows[q]), dst + (scatter ? static_cast<int64_t>(rows[q]) : q) * d);
 }
 
 }  // namespace

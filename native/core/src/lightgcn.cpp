@@ -1,6 +1,7 @@
 #include "recforge/lightgcn.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <string>
 
@@ -14,6 +15,14 @@ namespace {
 
 enum Stream : uint64_t { kInit = 21 };
 constexpr int64_t kInitBlockRows = 64;  // rows per random stream, so init ignores `threads`
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point& t) {
+  const auto now = Clock::now();
+  const double s = std::chrono::duration<double>(now - t).count();
+  t = now;
+  return s;
+}
 
 void checkShape(const BipartiteGraph& g, const LightGcnModel& m) {
   const auto& c = m.config;
@@ -74,16 +83,20 @@ LightGcnTrainer::~LightGcnTrainer() = default;
 BprLoss LightGcnTrainer::forwardBackward(const BprTriple* t, int64_t n, bool allRows,
                                          const LightGcnPropagation::GradSink& sink) {
   const int32_t d = model_.config.dim;
+  auto clock = Clock::now();
   mapBprBatch(t, n, model_.config.users, model_.config.items, batch_);
   const int64_t rows = static_cast<int64_t>(batch_.rows.size());
   final_.resize(rows * d);
   gradFinal_.resize(rows * d);
   slotCoef_.resize(rows);
+  times_.map += since(clock);
   prop_->forwardRows(model_.ego.data(), batch_.rows.data(), rows, final_.data());
+  times_.forward += since(clock);
   const double regDivisor = opt_.regByConfiguredBatch ? opt_.batchSize : static_cast<double>(n);
   const BprLoss loss = bprLossGrad(t, n, batch_, final_.data(), model_.ego.data(), d, opt_.lambda, regDivisor,
                                    gradFinal_.data(), slotCoef_.data(), opt_.threads);
   for (int64_t q = 0; q < rows; ++q) regCoef_[batch_.rows[q]] = slotCoef_[q];
+  times_.loss += since(clock);
   const float* ego = model_.ego.data();
   // The L2 part joins the propagated gradient row by row, just before the sink consumes it (and
   // before an optimizer sink overwrites that row of E0).
@@ -98,6 +111,8 @@ BprLoss LightGcnTrainer::forwardBackward(const BprTriple* t, int64_t n, bool all
     sink(r, cnt, g, worker);
   });
   for (int32_t r : batch_.rows) regCoef_[r] = 0.0f;
+  times_.backward += since(clock);
+  ++times_.steps;
   return loss;
 }
 
@@ -129,8 +144,10 @@ BprLoss LightGcnTrainer::step(const BprTriple* t, int64_t n) {
 }
 
 double LightGcnTrainer::trainEpoch(int64_t epoch, const JobControl& ctl) {
+  auto clock = Clock::now();
   const EpochPlan plan = planEpoch(*negatives_, *positives_, opt_.sampler, opt_.batchSize, opt_.seed, epoch,
                                    opt_.threads, ctl);
+  times_.plan += since(clock);
   const int64_t batches = plan.batches();
   double sum = 0;
   int64_t counted = 0;

@@ -39,10 +39,7 @@ LightGcnPropagation::LightGcnPropagation(const BipartiteGraph& g, int32_t dim, i
   const size_t table = static_cast<size_t>(rows_) * dim;
   layer_.resize(std::max(0, layers - 1));
   for (auto& l : layer_) l.resize(table);
-  if (layers > 0) {
-    h0_.resize(table);
-    acc_.resize(table);
-  }
+  if (layers > 0) h0_.resize(table);
   level_.assign(rows_, kFar);
 }
 
@@ -109,8 +106,7 @@ void LightGcnPropagation::pull(const std::vector<int32_t>& rows, const float* sr
 }
 
 void LightGcnPropagation::forward(const float* ego, float* final) {
-  std::vector<int32_t> all(rows_);
-  for (int64_t r = 0; r < rows_; ++r) all[r] = static_cast<int32_t>(r);
+  const std::vector<int32_t>& all = allRowList();
   forwardRows(ego, all.data(), rows_, final);
 }
 
@@ -154,18 +150,15 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
   const int64_t d = dim_;
   if (!allRows) computeLevels(nullptr, 0, K);
   const std::vector<int32_t>& set = setRows_;
-  std::vector<int32_t> every;
-  if (allRows) {
-    every.resize(rows_);
-    for (int64_t r = 0; r < rows_; ++r) every[r] = static_cast<int32_t>(r);
-  }
-  const std::vector<int32_t>& target = allRows ? every : rowsWithin(K);
-  std::vector<std::vector<float>> scratch(threads_, std::vector<float>(kBlockRows * d));
+  const std::vector<int32_t>& target = allRows ? allRowList() : rowsWithin(K);
+  if (scratch_.size() < static_cast<size_t>(threads_)) scratch_.resize(threads_);
+  for (auto& buf : scratch_)
+    if (buf.size() < static_cast<size_t>(kBlockRows * d)) buf.resize(kBlockRows * d);
   if (K == 0) {  // dE0 = G on the set, zero elsewhere
     const int8_t* level = level_.data();
     // Positions of set rows in `grad`, found by binary search (the set is sorted).
     forBlocks(target, threads_, [&](const int32_t* rows, int64_t cnt, int worker) {
-      float* g = scratch[worker].data();
+      float* g = scratch_[worker].data();
       for (int64_t q = 0; q < cnt; ++q) {
         if (level[rows[q]] == 0) {
           const int64_t at = std::lower_bound(set.begin(), set.end(), rows[q]) - set.begin();
@@ -178,38 +171,58 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
     });
     return;
   }
-  // H0 = G scattered to global rows; acc holds H0 + ... + Hk on rows within k hops.
-  for (size_t q = 0; q < set.size(); ++q) {
-    std::copy(grad + q * d, grad + (q + 1) * d, h0_.data() + static_cast<int64_t>(set[q]) * d);
-    std::copy(grad + q * d, grad + (q + 1) * d, acc_.data() + static_cast<int64_t>(set[q]) * d);
-  }
+  // Horner form of the mean: T_0 = G, T_k = G + A_hat T_{k-1}, dE0 = T_K / (K+1). G is zero off
+  // the set, so "G +" only touches set rows, and T_k is non-zero within k hops only. One product
+  // per layer and no running-sum table (the plain sum H_0 + ... + H_K read and wrote one more
+  // table per hop).
+  float* h0 = h0_.data();
+  for (size_t q = 0; q < set.size(); ++q)
+    std::copy(grad + q * d, grad + (q + 1) * d, h0 + static_cast<int64_t>(set[q]) * d);
   const int8_t* level = level_.data();
+  // y = G_r + y on set rows (elsewhere G_r = +0 and y is never -0, so skipping the add is exact).
+  auto addG = [&](int32_t r, float* y) {
+    if (level[r] != 0) return;
+    const float* gr = h0 + static_cast<int64_t>(r) * d;
+    for (int64_t j = 0; j < d; ++j) y[j] = gr[j] + y[j];
+  };
   for (int32_t k = 1; k < K; ++k) {
-    // H_k is non-zero within k hops; its sources (H_{k-1}) are valid within k-1 hops only.
-    detail::PullSpec spec{&g_, k == 1 ? h0_.data() : layer_[k - 2].data(), dim_, maskUpTo(k - 1), k - 1};
-    float* hk = layer_[k - 1].data();
+    // T_k is non-zero within k hops; its sources (T_{k-1}) are valid within k-1 hops only.
+    detail::PullSpec spec{&g_, k == 1 ? h0 : layer_[k - 2].data(), dim_, maskUpTo(k - 1), k - 1};
+    float* tk = layer_[k - 1].data();
     forBlocks(rowsWithin(k), threads_, [&](const int32_t* rows, int64_t cnt, int) {
-      detail::pullRows(spec, rows, cnt, hk, true);
-      for (int64_t q = 0; q < cnt; ++q) {
-        const int64_t at = static_cast<int64_t>(rows[q]) * d;
-        const bool had = level[rows[q]] <= k - 1;
-        for (int64_t j = 0; j < d; ++j) acc_[at + j] = (had ? acc_[at + j] : 0.0f) + hk[at + j];
-      }
+      detail::pullRows(spec, rows, cnt, tk, true);
+      for (int64_t q = 0; q < cnt; ++q) addG(rows[q], tk + static_cast<int64_t>(rows[q]) * d);
     });
   }
-  detail::PullSpec spec{&g_, K == 1 ? h0_.data() : layer_[K - 2].data(), dim_, maskUpTo(K - 1), K - 1};
+  detail::PullSpec spec{&g_, K == 1 ? h0 : layer_[K - 2].data(), dim_, maskUpTo(K - 1), K - 1};
   const float layersPlusOne = static_cast<float>(K + 1);
   forBlocks(target, threads_, [&](const int32_t* rows, int64_t cnt, int worker) {
-    float* g = scratch[worker].data();
+    float* g = scratch_[worker].data();
     detail::pullRows(spec, rows, cnt, g, false);
     for (int64_t q = 0; q < cnt; ++q) {
-      const int64_t at = static_cast<int64_t>(rows[q]) * d;
-      const bool had = level[rows[q]] <= K - 1;
       float* y = g + q * d;
-      for (int64_t j = 0; j < d; ++j) y[j] = ((had ? acc_[at + j] : 0.0f) + y[j]) / layersPlusOne;
+      addG(rows[q], y);
+      for (int64_t j = 0; j < d; ++j) y[j] = y[j] / layersPlusOne;
     }
     sink(rows, cnt, g, worker);
   });
+}
+
+void LightGcnPropagation::backward(const float* grad, float* dE0) {
+  const std::vector<int32_t>& all = allRowList();
+  computeLevels(all.data(), rows_, layers_);
+  const int64_t d = dim_;
+  backwardRows(grad, true, [&](const int32_t* r, int64_t n, float* g, int) {
+    for (int64_t q = 0; q < n; ++q) std::copy(g + q * d, g + (q + 1) * d, dE0 + static_cast<int64_t>(r[q]) * d);
+  });
+}
+
+const std::vector<int32_t>& LightGcnPropagation::allRowList() {
+  if (static_cast<int64_t>(allRows_.size()) != rows_) {
+    allRows_.resize(rows_);
+    for (int64_t r = 0; r < rows_; ++r) allRows_[r] = static_cast<int32_t>(r);
+  }
+  return allRows_;
 }
 
 }  // namespace rf

@@ -60,6 +60,17 @@ struct TrainOptions {
 // Holds the optimizer state and workspaces of one training run; the model and graph must outlive
 // it. Same (model, options) and the same calls give bit-identical embeddings, whatever `threads`
 // (on one machine: ISA clones may round differently).
+// Wall-clock seconds spent in each phase of training (accumulated over steps and epochs; for the
+// benchmark's breakdown). backward includes the fused optimizer update.
+struct TrainPhaseTimes {
+  double plan = 0;      // epoch sampling (trainEpoch only)
+  double map = 0;       // batch -> unique rows
+  double forward = 0;   // propagation of the batch rows
+  double loss = 0;      // BPR + L2 and dL/dfinal
+  double backward = 0;  // backward propagation + L2 gradient + optimizer
+  int64_t steps = 0;
+};
+
 class LightGcnTrainer {
  public:
   LightGcnTrainer(const BipartiteGraph& graph, LightGcnModel& model, const TrainOptions& options);
@@ -77,6 +88,8 @@ class LightGcnTrainer {
 
   int64_t stepsDone() const { return steps_; }
   const LightGcnPropagation& propagation() const { return *prop_; }
+  const TrainPhaseTimes& phaseTimes() const { return times_; }
+  void resetPhaseTimes() { times_ = {}; }
 
  private:
   BprLoss forwardBackward(const BprTriple* triples, int64_t n, bool allRows, const LightGcnPropagation::GradSink& sink);
@@ -92,6 +105,7 @@ class LightGcnTrainer {
   std::vector<float> final_, gradFinal_, slotCoef_;
   BprBatch batch_;
   int64_t steps_ = 0;
+  TrainPhaseTimes times_;
 };
 
 }  // namespace rf

@@ -41,8 +41,10 @@ class LightGcnPropagation {
   // The same for the sorted, unique global rows `set` only: final is n x dim, row q = set[q].
   // Remembers the hop neighbourhood of `set` for backwardRows.
   void forwardRows(const float* ego, const int32_t* set, int64_t n, float* final);
-  // dE0 = mean over k of A_hat^k G for every row (G, dE0: rows() x dim). Same as forward().
-  void backward(const float* grad, float* dE0) { forward(grad, dE0); }
+  // dE0 = mean over k of A_hat^k G for every row (G, dE0: rows() x dim), computed exactly as
+  // backwardRows computes it (Horner form: (G + A_hat(G + ... + A_hat G)) / (K+1)), so the two
+  // agree bit for bit. Replaces the remembered row set (like forward()).
+  void backward(const float* grad, float* dE0);
   // Backward of the last forwardRows: grad is n x dim, dL/dfinal on the rows of that call (zero
   // elsewhere). Hands dL/dE0 to `sink` for every row that can be non-zero (the K-hop
   // neighbourhood of the set) or, with allRows, for every row (zero rows included, e.g. for a
@@ -58,6 +60,7 @@ class LightGcnPropagation {
   const std::vector<int32_t>& rowsWithin(int32_t hop);
   const int8_t* maskUpTo(int32_t hop);
   void pull(const std::vector<int32_t>& rows, const float* src, int32_t maskHop, float* dst);
+  const std::vector<int32_t>& allRowList();
 
   const BipartiteGraph& g_;
   int64_t rows_;
@@ -69,8 +72,10 @@ class LightGcnPropagation {
   std::vector<std::vector<int32_t>> within_;  // within_[k]: sorted rows with level <= k
   std::vector<int64_t> hopSizes_;
   std::vector<int32_t> setRows_;
-  std::vector<std::vector<float>> layer_;  // E1..E_{K-1} in forward, H1..H_{K-1} in backward
-  std::vector<float> h0_, acc_;            // backward: G scattered, running sum of H_0..H_k
+  std::vector<std::vector<float>> layer_;  // E1..E_{K-1} in forward, T1..T_{K-1} in backward
+  std::vector<float> h0_;                  // backward: G scattered to global rows (set rows only)
+  std::vector<std::vector<float>> scratch_;  // per worker: one block of dE0 rows for the sink
+  std::vector<int32_t> allRows_;            // 0..rows()-1
 };
 
 }  // namespace rf
