@@ -68,7 +68,7 @@ LightGcnTrainer::LightGcnTrainer(const BipartiteGraph& g, LightGcnModel& model, 
   if (o.batchSize < 1) fail(code::kInvalidArgument, "batchSize must be >= 1");
   if (!std::isfinite(o.lambda) || o.lambda < 0) fail(code::kInvalidArgument, "lambda must be finite and >= 0");
   AdamStep::at(o.adam, 1);  // validates lr, betas, eps
-  prop_ = std::make_unique<LightGcnPropagation>(g, model.config.dim, model.config.layers, o.threads);
+  prop_ = std::make_unique<LightGcnPropagation>(g, model.config.dim, model.config.layers, o.threads, o.localityOrder);
   positives_ = std::make_unique<PositiveSet>(g.userItems);
   negatives_ = std::make_unique<NegativeSampler>(*positives_, o.negatives, o.negativeAlpha);
   if (o.optimizer != OptimizerKind::kSgd) {
