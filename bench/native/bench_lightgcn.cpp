@@ -1,7 +1,7 @@
 // LightGCN kernels on Gowalla (the LightGCN paper's split): one full propagation (forward) and one
 // training epoch with the exact reference protocol (TF sampler, d=64, K=3, B=2048, lambda=1e-4,
 // dense Adam lr=1e-3, init N(0, 0.1^2)).
-//   bench_lightgcn [train.txt] [--epochs N] [--threads T] [--layers K] [--optimizer adam|lazy] [--no-reorder]
+//   bench_lightgcn [train.txt] [--epochs N] [--threads T] [--layers K] [--optimizer adam|lazy] [--reorder]
 // Skips (exit 0) when the data file is absent.
 #include <algorithm>
 #include <chrono>
@@ -66,14 +66,14 @@ int main(int argc, char** argv) {
   const char* path = "/work/shared/datasets/gowalla/train.txt";
   int epochs = 3, threads = 0, layers = 3;
   rf::OptimizerKind optimizer = rf::OptimizerKind::kAdam;
-  bool reorder = true;
+  bool reorder = false;
   for (int a = 1; a < argc; ++a) {
     if (!std::strcmp(argv[a], "--epochs") && a + 1 < argc) epochs = std::atoi(argv[++a]);
     else if (!std::strcmp(argv[a], "--threads") && a + 1 < argc) threads = std::atoi(argv[++a]);
     else if (!std::strcmp(argv[a], "--layers") && a + 1 < argc) layers = std::atoi(argv[++a]);
     else if (!std::strcmp(argv[a], "--optimizer") && a + 1 < argc)
       optimizer = !std::strcmp(argv[++a], "lazy") ? rf::OptimizerKind::kLazyAdam : rf::OptimizerKind::kAdam;
-    else if (!std::strcmp(argv[a], "--no-reorder")) reorder = false;
+    else if (!std::strcmp(argv[a], "--reorder")) reorder = true;
     else path = argv[a];
   }
   rf::Interactions train;

@@ -55,6 +55,7 @@ void LightGcnPropagation::buildInternalOrder(bool reorder) {
   auto degree = [&](int64_t r) { return r < m ? g_.userItems.degree(static_cast<int32_t>(r)) : g_.itemUsers.degree(static_cast<int32_t>(r - m)); };
   toOrig_.resize(rows_);
   toInternal_.resize(rows_);
+  reordered_ = reorder;
   if (reorder) {
     std::vector<int32_t> seeds(rows_);
     for (int64_t r = 0; r < rows_; ++r) seeds[r] = static_cast<int32_t>(r);
@@ -81,8 +82,11 @@ void LightGcnPropagation::buildInternalOrder(bool reorder) {
     int64_t nextUser = 0, nextItem = m;
     for (int32_t r : visit) toOrig_[r < m ? nextUser++ : nextItem++] = r;
   } else {
-    for (int64_t r = 0; r < rows_; ++r) toOrig_[r] = static_cast<int32_t>(r);
+    for (int64_t r = 0; r < rows_; ++r) toOrig_[r] = toInternal_[r] = static_cast<int32_t>(r);
+    gp_ = &g_;
+    return;
   }
+  gp_ = &gi_;
   for (int64_t r = 0; r < rows_; ++r) toInternal_[toOrig_[r]] = static_cast<int32_t>(r);
   // The internal graph: row r' is original row toOrig_[r'], neighbours renamed, order kept.
   auto relabel = [&](const Csr& a, const std::vector<float>& w, int64_t rowBase, int64_t colBase, Csr& out,
@@ -121,7 +125,7 @@ void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t m
     levelsComputed_ = std::max(levelsComputed_, maxHop);
     return;
   }
-  const int32_t m = gi_.nUsers();
+  const int32_t m = gp_->nUsers();
   for (int32_t hop = levelsComputed_ + 1; hop <= maxHop; ++hop) {
     // Users read only item levels and items only user levels, so the two passes never race, and
     // a row marked `hop` in the first pass is not mistaken for a hop-1 row in the second.
@@ -131,7 +135,7 @@ void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t m
         for (int64_t r = first + b; r < first + e; ++r) {
           if (level_[r] != kFar) continue;
           const bool isUser = r < m;
-          const Csr& a = isUser ? gi_.userItems : gi_.itemUsers;
+          const Csr& a = isUser ? gp_->userItems : gp_->itemUsers;
           const int64_t row = isUser ? r : r - m, base = isUser ? m : 0;
           for (int64_t k = a.indptr[row]; k < a.indptr[row + 1]; ++k)
             if (level_[base + a.indices[k]] < hop) {
@@ -142,7 +146,7 @@ void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t m
       });
     };
     expand(0, m);
-    expand(m, gi_.nItems());
+    expand(m, gp_->nItems());
     levelsComputed_ = hop;
   }
 }
@@ -168,7 +172,7 @@ const int8_t* LightGcnPropagation::maskUpTo(int32_t hop) {
 }
 
 void LightGcnPropagation::pull(const std::vector<int32_t>& rows, const float* src, bool external, float* dst) {
-  detail::PullSpec spec{&gi_, src, dim_, nullptr, 0, external ? toOrig_.data() : nullptr};
+  detail::PullSpec spec{gp_, src, dim_, nullptr, 0, external ? externalMap() : nullptr};
   forBlocks(rows, threads_, [&](const int32_t* r, int64_t n, int) { detail::pullRows(spec, r, n, dst, true); });
 }
 
@@ -194,7 +198,7 @@ void LightGcnPropagation::forwardRows(const float* ego, const int32_t* set, int6
   for (int32_t k = 1; k < K; ++k) pull(rowsWithin(K - k), k == 1 ? ego : layer_[k - 2].data(), k == 1, layer_[k - 1].data());
   if (hopSizes_.empty()) hopSizes_.resize(1);
   hopSizes_[0] = n;
-  detail::PullSpec spec{&gi_, K <= 1 ? ego : layer_[K - 2].data(), dim_, nullptr, 0, K <= 1 ? toOrig_.data() : nullptr};
+  detail::PullSpec spec{gp_, K <= 1 ? ego : layer_[K - 2].data(), dim_, nullptr, 0, K <= 1 ? externalMap() : nullptr};
   const float layersPlusOne = static_cast<float>(K + 1);
   forBlocks(setInternal_, threads_, [&](const int32_t* rows, int64_t cnt, int) {
     const int64_t first = rows - setInternal_.data();
@@ -230,6 +234,7 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
   if (scratchRows_.size() < static_cast<size_t>(threads_)) scratchRows_.resize(threads_, std::vector<int32_t>(kBlockRows));
   // Hands a block of internal rows to the sink under their original ids.
   auto toSink = [&](const int32_t* rows, int64_t cnt, float* g, int worker) {
+    if (!reordered_) return sink(rows, cnt, g, worker);
     int32_t* orig = scratchRows_[worker].data();
     for (int64_t q = 0; q < cnt; ++q) orig[q] = toOrig_[rows[q]];
     sink(orig, cnt, g, worker);
@@ -267,14 +272,14 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
   };
   for (int32_t k = 1; k < K; ++k) {
     // T_k is non-zero within k hops; its sources (T_{k-1}) are valid within k-1 hops only.
-    detail::PullSpec spec{&gi_, k == 1 ? h0 : layer_[k - 2].data(), dim_, maskUpTo(k - 1), k - 1};
+    detail::PullSpec spec{gp_, k == 1 ? h0 : layer_[k - 2].data(), dim_, maskUpTo(k - 1), k - 1};
     float* tk = layer_[k - 1].data();
     forBlocks(rowsWithin(k), threads_, [&](const int32_t* rows, int64_t cnt, int) {
       detail::pullRows(spec, rows, cnt, tk, true);
       for (int64_t q = 0; q < cnt; ++q) addG(rows[q], tk + static_cast<int64_t>(rows[q]) * d);
     });
   }
-  detail::PullSpec spec{&gi_, K == 1 ? h0 : layer_[K - 2].data(), dim_, maskUpTo(K - 1), K - 1};
+  detail::PullSpec spec{gp_, K == 1 ? h0 : layer_[K - 2].data(), dim_, maskUpTo(K - 1), K - 1};
   const float layersPlusOne = static_cast<float>(K + 1);
   forBlocks(target, threads_, [&](const int32_t* rows, int64_t cnt, int worker) {
     float* g = scratch_[worker].data();

@@ -55,9 +55,9 @@ struct TrainOptions {
   AdamOptions adam;  // adam.lr is the learning rate for SGD too
   int threads = 0;
   uint64_t seed = 0;
-  // Performance only (results are bit-identical either way): renumber rows internally in a
-  // cache-friendly order for the propagation (LightGcnPropagation's `reorder`).
-  bool localityOrder = true;
+  // Performance only (results are bit-identical either way): renumber rows internally in
+  // breadth-first order for the propagation (LightGcnPropagation's `reorder`; off: slower today).
+  bool localityOrder = false;
 };
 
 // Holds the optimizer state and workspaces of one training run; the model and graph must outlive
