@@ -34,13 +34,7 @@ RF_SIMD_INLINE Neighbours neighboursOf(const BipartiteGraph& g, int64_t r) {
 constexpr int kPrefetch = 16;
 
 // Walks the edges of rows[0..n) in order, prefetching the source row of each admitted edge.
-// Where a neighbour's source row lives: the neighbour id itself, or srcMap[id] (Mapped).
-template <bool Mapped>
-RF_SIMD_INLINE int64_t sourceRow(const PullSpec& s, int64_t c) {
-  return Mapped ? s.srcMap[c] : c;
-}
-
-template <int V, bool Masked, bool Mapped>
+template <int V, bool Masked>
 struct PrefetchCursor {
   const PullSpec& s;
   const int32_t* rows;
@@ -58,81 +52,74 @@ struct PrefetchCursor {
     }
     const int64_t c = nb.base + nb.ids[e++];
     if (Masked && s.level[c] > s.maxLevel) return;  // never read: do not fetch it
-    const float* ahead = s.src + sourceRow<Mapped>(s, c) * (8 * V);
+    const float* ahead = s.src + c * (8 * V);
     for (int v = 0; v < V; v += 2) __builtin_prefetch(ahead + 8 * v);  // every 64-byte line
   }
 };
 
 // dim = 8 * V: the whole output row lives in V vector registers across the edge loop (8-float
 // vectors: see simd.hpp for why not 16).
-template <int V, bool Masked, bool Mapped>
-RF_SIMD_INLINE void gatherFixed(const PullSpec& s, const Neighbours& nb, float* out,
-                                PrefetchCursor<V, Masked, Mapped>& pf) {
+template <int V, bool Masked>
+RF_SIMD_INLINE void gatherFixed(const PullSpec& s, const Neighbours& nb, float* out, PrefetchCursor<V, Masked>& pf) {
   f32x8 acc[V];
   for (int v = 0; v < V; ++v) acc[v] = simd::splat8(0.0f);
   for (int64_t e = 0; e < nb.count; ++e) {
     pf.advance();
     const int64_t c = nb.base + nb.ids[e];
     if (Masked && s.level[c] > s.maxLevel) continue;
-    const float* x = s.src + sourceRow<Mapped>(s, c) * (8 * V);
+    const float* x = s.src + c * (8 * V);
     const f32x8 w = simd::splat8(nb.weights[e]);
     for (int v = 0; v < V; ++v) acc[v] += w * simd::load8(x + 8 * v);
   }
   for (int v = 0; v < V; ++v) simd::store8(out + 8 * v, acc[v]);
 }
 
-template <int V, bool Masked, bool Mapped>
+template <int V, bool Masked>
 RF_SIMD_INLINE void pullFixed(const PullSpec& s, const int32_t* rows, int64_t n, float* dst, bool scatter) {
-  PrefetchCursor<V, Masked, Mapped> pf(s, rows, n);
+  PrefetchCursor<V, Masked> pf(s, rows, n);
   for (int64_t q = 0; q < n; ++q) {
     const Neighbours nb = neighboursOf(*s.graph, rows[q]);
-    gatherFixed<V, Masked, Mapped>(s, nb, dst + (scatter ? static_cast<int64_t>(rows[q]) : q) * (8 * V), pf);
+    gatherFixed<V, Masked>(s, nb, dst + (scatter ? static_cast<int64_t>(rows[q]) : q) * (8 * V), pf);
   }
 }
 
 // Any dim: accumulate in the (L1-resident) output row.
-template <bool Masked, bool Mapped>
+template <bool Masked>
 RF_SIMD_INLINE void gatherAny(const PullSpec& s, const Neighbours& nb, float* out) {
   const int32_t d = s.dim;
   for (int32_t j = 0; j < d; ++j) out[j] = 0.0f;
   for (int64_t e = 0; e < nb.count; ++e) {
     const int64_t c = nb.base + nb.ids[e];
     if (Masked && s.level[c] > s.maxLevel) continue;
-    const float* x = s.src + sourceRow<Mapped>(s, c) * d;
+    const float* x = s.src + c * d;
     const float w = nb.weights[e];
     for (int32_t j = 0; j < d; ++j) out[j] += w * x[j];
   }
 }
 
-template <bool Masked, bool Mapped>
+template <bool Masked>
 RF_SIMD_INLINE void pullAll(const PullSpec& s, const int32_t* rows, int64_t n, float* dst, bool scatter) {
   switch (s.dim) {
-    case 8: return pullFixed<1, Masked, Mapped>(s, rows, n, dst, scatter);
-    case 16: return pullFixed<2, Masked, Mapped>(s, rows, n, dst, scatter);
-    case 32: return pullFixed<4, Masked, Mapped>(s, rows, n, dst, scatter);
-    case 64: return pullFixed<8, Masked, Mapped>(s, rows, n, dst, scatter);
-    case 128: return pullFixed<16, Masked, Mapped>(s, rows, n, dst, scatter);
+    case 8: return pullFixed<1, Masked>(s, rows, n, dst, scatter);
+    case 16: return pullFixed<2, Masked>(s, rows, n, dst, scatter);
+    case 32: return pullFixed<4, Masked>(s, rows, n, dst, scatter);
+    case 64: return pullFixed<8, Masked>(s, rows, n, dst, scatter);
+    case 128: return pullFixed<16, Masked>(s, rows, n, dst, scatter);
     default: break;
   }
   const int32_t d = s.dim;
   for (int64_t q = 0; q < n; ++q)
-    gatherAny<Masked, Mapped>(s, neighboursOf(*s.graph, rows[q]), dst + (scatter ? static_cast<int64_t>(rows[q]) : q) * d);
+    gatherAny<Masked>(s, neighboursOf(*s.graph, rows[q]), dst + (scatter ? static_cast<int64_t>(rows[q]) : q) * d);
 }
 
 }  // namespace
 
 RF_HOT_CLONES
 void pullRows(const PullSpec& spec, const int32_t* rows, int64_t n, float* dst, bool scatter) {
-  if (spec.srcMap) {
-    if (spec.level)
-      pullAll<true, true>(spec, rows, n, dst, scatter);
-    else
-      pullAll<false, true>(spec, rows, n, dst, scatter);
-  } else if (spec.level) {
-    pullAll<true, false>(spec, rows, n, dst, scatter);
-  } else {
-    pullAll<false, false>(spec, rows, n, dst, scatter);
-  }
+  if (spec.level)
+    pullAll<true>(spec, rows, n, dst, scatter);
+  else
+    pullAll<false>(spec, rows, n, dst, scatter);
 }
 
 }  // namespace rf::detail

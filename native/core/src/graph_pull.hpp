@@ -16,9 +16,6 @@ struct PullSpec {
   // src rows are not valid, and are known to be zero in the exact product).
   const int8_t* level = nullptr;
   int32_t maxLevel = 0;
-  // Optional: neighbour c's source row is src + srcMap[c] * dim instead of src + c * dim (a
-  // table kept in another row order than the graph's).
-  const int32_t* srcMap = nullptr;
 };
 
 // For q in [0, n): writes the pulled row of global row rows[q] to dst + (scatter ? rows[q] : q) * dim.

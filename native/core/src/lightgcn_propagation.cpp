@@ -29,15 +29,13 @@ void forBlocks(const std::vector<int32_t>& rows, int threads, Fn&& fn) {
 
 }  // namespace
 
-LightGcnPropagation::LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads,
-                                         bool reorder)
+LightGcnPropagation::LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads)
     : g_(g), rows_(static_cast<int64_t>(g.nUsers()) + g.nItems()), dim_(dim), layers_(layers), threads_(threads) {
   if (dim < 1) fail(code::kInvalidArgument, "dim must be >= 1");
   if (layers < 0 || layers > 64) fail(code::kInvalidArgument, "layers must be in [0, 64]");
   if (g.userNorm.size() != g.userItems.indices.size() || g.itemNorm.size() != g.itemUsers.indices.size())
     fail(code::kShape, "graph normalization does not match its edges");
   threads_ = resolveThreads(threads, 1 << 30);
-  buildInternalOrder(reorder);
   const size_t table = static_cast<size_t>(rows_) * dim;
   layer_.resize(std::max(0, layers - 1));
   for (auto& l : layer_) l.resize(table);
@@ -45,87 +43,20 @@ LightGcnPropagation::LightGcnPropagation(const BipartiteGraph& g, int32_t dim, i
   level_.assign(rows_, kFar);
 }
 
-// Breadth-first order over the bipartite graph (seeds by ascending degree, neighbours in CSR
-// order): rows that share neighbours get nearby internal ids, so the rows a block of consecutive
-// output rows gathers from overlap and stay in cache. Users keep ids 0..M-1 and items M..M+N-1
-// among themselves. Each internal row keeps its neighbours in the original (ascending original
-// id) order, so every sum has the same terms in the same order as without the renumbering.
-void LightGcnPropagation::buildInternalOrder(bool reorder) {
-  const int32_t m = g_.nUsers();
-  auto degree = [&](int64_t r) { return r < m ? g_.userItems.degree(static_cast<int32_t>(r)) : g_.itemUsers.degree(static_cast<int32_t>(r - m)); };
-  toOrig_.resize(rows_);
-  toInternal_.resize(rows_);
-  reordered_ = reorder;
-  if (reorder) {
-    std::vector<int32_t> seeds(rows_);
-    for (int64_t r = 0; r < rows_; ++r) seeds[r] = static_cast<int32_t>(r);
-    std::stable_sort(seeds.begin(), seeds.end(), [&](int32_t a, int32_t b) { return degree(a) < degree(b); });
-    std::vector<char> seen(rows_, 0);
-    std::vector<int32_t> visit;
-    visit.reserve(rows_);
-    for (int32_t s : seeds) {
-      if (seen[s]) continue;
-      seen[s] = 1;
-      size_t head = visit.size();
-      visit.push_back(s);
-      while (head < visit.size()) {
-        const int64_t r = visit[head++];
-        const bool isUser = r < m;
-        const Csr& a = isUser ? g_.userItems : g_.itemUsers;
-        const int64_t row = isUser ? r : r - m, base = isUser ? m : 0;
-        for (int64_t k = a.indptr[row]; k < a.indptr[row + 1]; ++k) {
-          const int32_t c = static_cast<int32_t>(base + a.indices[k]);
-          if (!seen[c]) seen[c] = 1, visit.push_back(c);
-        }
-      }
-    }
-    int64_t nextUser = 0, nextItem = m;
-    for (int32_t r : visit) toOrig_[r < m ? nextUser++ : nextItem++] = r;
-  } else {
-    for (int64_t r = 0; r < rows_; ++r) toOrig_[r] = toInternal_[r] = static_cast<int32_t>(r);
-    gp_ = &g_;
-    return;
-  }
-  gp_ = &gi_;
-  for (int64_t r = 0; r < rows_; ++r) toInternal_[toOrig_[r]] = static_cast<int32_t>(r);
-  // The internal graph: row r' is original row toOrig_[r'], neighbours renamed, order kept.
-  auto relabel = [&](const Csr& a, const std::vector<float>& w, int64_t rowBase, int64_t colBase, Csr& out,
-                     std::vector<float>& outW) {
-    out.rows = a.rows;
-    out.cols = a.cols;
-    out.indptr.assign(static_cast<size_t>(a.rows) + 1, 0);
-    out.indices.resize(a.indices.size());
-    outW.resize(w.size());
-    for (int32_t r = 0; r < a.rows; ++r) {
-      const int64_t o = toOrig_[rowBase + r] - rowBase;
-      out.indptr[r + 1] = out.indptr[r] + (a.indptr[o + 1] - a.indptr[o]);
-    }
-    for (int32_t r = 0; r < a.rows; ++r) {
-      const int64_t o = toOrig_[rowBase + r] - rowBase;
-      int64_t at = out.indptr[r];
-      for (int64_t k = a.indptr[o]; k < a.indptr[o + 1]; ++k, ++at) {
-        out.indices[at] = static_cast<int32_t>(toInternal_[colBase + a.indices[k]] - colBase);
-        outW[at] = w[k];
-      }
-    }
-  };
-  relabel(g_.userItems, g_.userNorm, 0, m, gi_.userItems, gi_.userNorm);
-  relabel(g_.itemUsers, g_.itemNorm, m, 0, gi_.itemUsers, gi_.itemNorm);
-}
-
 void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t maxHop) {
   if (set) {  // a new set: restart from hop 0
     allLevelZero_ = n == rows_;  // sorted + unique + n == rows: every row
     std::fill(level_.begin(), level_.end(), allLevelZero_ ? 0 : kFar);
     for (int64_t q = 0; q < n; ++q) level_[set[q]] = 0;
+    setRows_.assign(set, set + n);
     levelsComputed_ = 0;
-    withinDone_.assign(withinDone_.size(), false);
+    within_.clear();
   }
   if (allLevelZero_) {
     levelsComputed_ = std::max(levelsComputed_, maxHop);
     return;
   }
-  const int32_t m = gp_->nUsers();
+  const int32_t m = g_.nUsers();
   for (int32_t hop = levelsComputed_ + 1; hop <= maxHop; ++hop) {
     // Users read only item levels and items only user levels, so the two passes never race, and
     // a row marked `hop` in the first pass is not mistaken for a hop-1 row in the second.
@@ -135,7 +66,7 @@ void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t m
         for (int64_t r = first + b; r < first + e; ++r) {
           if (level_[r] != kFar) continue;
           const bool isUser = r < m;
-          const Csr& a = isUser ? gp_->userItems : gp_->itemUsers;
+          const Csr& a = isUser ? g_.userItems : g_.itemUsers;
           const int64_t row = isUser ? r : r - m, base = isUser ? m : 0;
           for (int64_t k = a.indptr[row]; k < a.indptr[row + 1]; ++k)
             if (level_[base + a.indices[k]] < hop) {
@@ -146,18 +77,16 @@ void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t m
       });
     };
     expand(0, m);
-    expand(m, gp_->nItems());
+    expand(m, g_.nItems());
     levelsComputed_ = hop;
   }
 }
 
 const std::vector<int32_t>& LightGcnPropagation::rowsWithin(int32_t hop) {
   if (hop > levelsComputed_) fail(code::kInternal, "hop levels not computed");
-  if (within_.size() <= static_cast<size_t>(hop)) within_.resize(hop + 1), withinDone_.resize(hop + 1, false);
+  if (within_.size() <= static_cast<size_t>(hop)) within_.resize(hop + 1);
   auto& list = within_[hop];
-  if (!withinDone_[hop]) {
-    withinDone_[hop] = true;
-    list.clear();
+  if (list.empty()) {
     for (int64_t r = 0; r < rows_; ++r)
       if (level_[r] <= hop) list.push_back(static_cast<int32_t>(r));
     if (hopSizes_.size() <= static_cast<size_t>(hop)) hopSizes_.resize(hop + 1);
@@ -171,8 +100,8 @@ const int8_t* LightGcnPropagation::maskUpTo(int32_t hop) {
   return static_cast<int64_t>(rowsWithin(hop).size()) == rows_ ? nullptr : level_.data();
 }
 
-void LightGcnPropagation::pull(const std::vector<int32_t>& rows, const float* src, bool external, float* dst) {
-  detail::PullSpec spec{gp_, src, dim_, nullptr, 0, external ? externalMap() : nullptr};
+void LightGcnPropagation::pull(const std::vector<int32_t>& rows, const float* src, int32_t maskHop, float* dst) {
+  detail::PullSpec spec{&g_, src, dim_, maskHop >= 0 ? level_.data() : nullptr, maskHop};
   forBlocks(rows, threads_, [&](const int32_t* r, int64_t n, int) { detail::pullRows(spec, r, n, dst, true); });
 }
 
@@ -186,34 +115,28 @@ void LightGcnPropagation::forwardRows(const float* ego, const int32_t* set, int6
     if (set[q] < 0 || set[q] >= rows_ || (q > 0 && set[q] <= set[q - 1]))
       fail(code::kInvalidArgument, "row set must be sorted, unique and within [0, rows) (row " + std::to_string(q) + ")");
   hopSizes_.clear();
-  setRows_.assign(set, set + n);
-  setInternal_.resize(n);
-  for (int64_t q = 0; q < n; ++q) setInternal_[q] = toInternal_[set[q]];
-  computeLevels(setInternal_.data(), n, std::max(0, layers_ - 1));
+  computeLevels(set, n, std::max(0, layers_ - 1));
   const int64_t d = dim_;
   const int32_t K = layers_;
   // Layer k is needed on rows within K-k hops of the set; their neighbours are within K-k+1 hops,
-  // where layer k-1 was computed, so no mask is needed here. Layers live in internal row order;
-  // ego (the caller's, original order) is read through toOrig_.
-  for (int32_t k = 1; k < K; ++k) pull(rowsWithin(K - k), k == 1 ? ego : layer_[k - 2].data(), k == 1, layer_[k - 1].data());
-  if (hopSizes_.empty()) hopSizes_.resize(1);
-  hopSizes_[0] = n;
-  detail::PullSpec spec{gp_, K <= 1 ? ego : layer_[K - 2].data(), dim_, nullptr, 0, K <= 1 ? externalMap() : nullptr};
+  // where layer k-1 was computed, so no mask is needed here.
+  for (int32_t k = 1; k < K; ++k) pull(rowsWithin(K - k), k == 1 ? ego : layer_[k - 2].data(), -1, layer_[k - 1].data());
+  const std::vector<int32_t>& top = rowsWithin(0);  // == the set
+  detail::PullSpec spec{&g_, K <= 1 ? ego : layer_[K - 2].data(), dim_, nullptr, 0};
   const float layersPlusOne = static_cast<float>(K + 1);
-  forBlocks(setInternal_, threads_, [&](const int32_t* rows, int64_t cnt, int) {
-    const int64_t first = rows - setInternal_.data();
-    float* out = final + first * d;
+  forBlocks(top, threads_, [&](const int32_t* rows, int64_t cnt, int) {
+    float* out = final + (rows - top.data()) * d;
     if (K == 0) {
-      for (int64_t q = 0; q < cnt; ++q) std::copy(ego + set[first + q] * d, ego + (set[first + q] + 1) * d, out + q * d);
+      for (int64_t q = 0; q < cnt; ++q) std::copy(ego + rows[q] * d, ego + (rows[q] + 1) * d, out + q * d);
       return;
     }
     detail::pullRows(spec, rows, cnt, out, false);
     // Layer mean in a fixed order: ((E0 + E1) + ...) + EK, divided (as a mean is) by K+1.
     for (int64_t q = 0; q < cnt; ++q) {
       float* y = out + q * d;
-      const int64_t at = static_cast<int64_t>(rows[q]) * d, atOrig = static_cast<int64_t>(set[first + q]) * d;
+      const int64_t at = static_cast<int64_t>(rows[q]) * d;
       for (int64_t j = 0; j < d; ++j) {
-        float s = ego[atOrig + j];
+        float s = ego[at + j];
         for (int32_t k = 1; k < K; ++k) s += layer_[k - 1][at + j];
         y[j] = (s + y[j]) / layersPlusOne;
       }
@@ -231,14 +154,6 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
   if (scratch_.size() < static_cast<size_t>(threads_)) scratch_.resize(threads_);
   for (auto& buf : scratch_)
     if (buf.size() < static_cast<size_t>(kBlockRows * d)) buf.resize(kBlockRows * d);
-  if (scratchRows_.size() < static_cast<size_t>(threads_)) scratchRows_.resize(threads_, std::vector<int32_t>(kBlockRows));
-  // Hands a block of internal rows to the sink under their original ids.
-  auto toSink = [&](const int32_t* rows, int64_t cnt, float* g, int worker) {
-    if (!reordered_) return sink(rows, cnt, g, worker);
-    int32_t* orig = scratchRows_[worker].data();
-    for (int64_t q = 0; q < cnt; ++q) orig[q] = toOrig_[rows[q]];
-    sink(orig, cnt, g, worker);
-  };
   if (K == 0) {  // dE0 = G on the set, zero elsewhere
     const int8_t* level = level_.data();
     // Positions of set rows in `grad`, found by binary search (the set is sorted).
@@ -246,13 +161,13 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
       float* g = scratch_[worker].data();
       for (int64_t q = 0; q < cnt; ++q) {
         if (level[rows[q]] == 0) {
-          const int64_t at = std::lower_bound(set.begin(), set.end(), toOrig_[rows[q]]) - set.begin();
+          const int64_t at = std::lower_bound(set.begin(), set.end(), rows[q]) - set.begin();
           std::copy(grad + at * d, grad + (at + 1) * d, g + q * d);
         } else {
           std::fill(g + q * d, g + (q + 1) * d, 0.0f);
         }
       }
-      toSink(rows, cnt, g, worker);
+      sink(rows, cnt, g, worker);
     });
     return;
   }
@@ -262,7 +177,7 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
   // table per hop).
   float* h0 = h0_.data();
   for (size_t q = 0; q < set.size(); ++q)
-    std::copy(grad + q * d, grad + (q + 1) * d, h0 + static_cast<int64_t>(setInternal_[q]) * d);
+    std::copy(grad + q * d, grad + (q + 1) * d, h0 + static_cast<int64_t>(set[q]) * d);
   const int8_t* level = level_.data();
   // y = G_r + y on set rows (elsewhere G_r = +0 and y is never -0, so skipping the add is exact).
   auto addG = [&](int32_t r, float* y) {
@@ -272,14 +187,14 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
   };
   for (int32_t k = 1; k < K; ++k) {
     // T_k is non-zero within k hops; its sources (T_{k-1}) are valid within k-1 hops only.
-    detail::PullSpec spec{gp_, k == 1 ? h0 : layer_[k - 2].data(), dim_, maskUpTo(k - 1), k - 1};
+    detail::PullSpec spec{&g_, k == 1 ? h0 : layer_[k - 2].data(), dim_, maskUpTo(k - 1), k - 1};
     float* tk = layer_[k - 1].data();
     forBlocks(rowsWithin(k), threads_, [&](const int32_t* rows, int64_t cnt, int) {
       detail::pullRows(spec, rows, cnt, tk, true);
       for (int64_t q = 0; q < cnt; ++q) addG(rows[q], tk + static_cast<int64_t>(rows[q]) * d);
     });
   }
-  detail::PullSpec spec{gp_, K == 1 ? h0 : layer_[K - 2].data(), dim_, maskUpTo(K - 1), K - 1};
+  detail::PullSpec spec{&g_, K == 1 ? h0 : layer_[K - 2].data(), dim_, maskUpTo(K - 1), K - 1};
   const float layersPlusOne = static_cast<float>(K + 1);
   forBlocks(target, threads_, [&](const int32_t* rows, int64_t cnt, int worker) {
     float* g = scratch_[worker].data();
@@ -289,16 +204,13 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
       addG(rows[q], y);
       for (int64_t j = 0; j < d; ++j) y[j] = y[j] / layersPlusOne;
     }
-    toSink(rows, cnt, g, worker);
+    sink(rows, cnt, g, worker);
   });
 }
 
 void LightGcnPropagation::backward(const float* grad, float* dE0) {
   const std::vector<int32_t>& all = allRowList();
-  setRows_ = all;
-  setInternal_ = toInternal_;
-  hopSizes_.clear();
-  computeLevels(setInternal_.data(), rows_, layers_);
+  computeLevels(all.data(), rows_, layers_);
   const int64_t d = dim_;
   backwardRows(grad, true, [&](const int32_t* r, int64_t n, float* g, int) {
     for (int64_t q = 0; q < n; ++q) std::copy(g + q * d, g + (q + 1) * d, dE0 + static_cast<int64_t>(r[q]) * d);

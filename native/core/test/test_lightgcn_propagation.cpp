@@ -109,35 +109,3 @@ TEST(propagation_sparse_backward_equals_dense_backward) {
     }
 }
 
-TEST(propagation_internal_reorder_is_bit_identical) {
-  auto s = randomGraph(70, 90, 0.03, 41, 5, 6);
-  const int64_t rows = 160;
-  for (int32_t d : {16, 3})
-    for (int32_t K : {0, 1, 3}) {
-      rf::LightGcnPropagation plain(s.g, d, K, 2, false), reordered(s.g, d, K, 3, true);
-      auto e0 = randomTable(rows, d, 0.1, 12);
-      std::vector<float> a(e0.size()), b(e0.size());
-      plain.forward(e0.data(), a.data());
-      reordered.forward(e0.data(), b.data());
-      CHECK(rftest::sameBits(a.data(), b.data(), a.size()));
-      std::vector<int32_t> set{2, 5, 40, 71, 76, 150};
-      std::vector<float> fa(set.size() * d), fb(set.size() * d);
-      plain.forwardRows(e0.data(), set.data(), static_cast<int64_t>(set.size()), fa.data());
-      reordered.forwardRows(e0.data(), set.data(), static_cast<int64_t>(set.size()), fb.data());
-      CHECK(rftest::sameBits(fa.data(), fb.data(), fa.size()));
-      auto gc = randomTable(static_cast<int64_t>(set.size()), d, 1.0, 13);
-      for (bool allRows : {false, true}) {
-        std::vector<float> ga(rows * d, 0.0f), gb(rows * d, 0.0f);
-        std::vector<int> seen(rows, 0);
-        plain.backwardRows(gc.data(), allRows, [&](const int32_t* r, int64_t n, float* g, int) {
-          for (int64_t q = 0; q < n; ++q) std::copy(g + q * d, g + (q + 1) * d, &ga[r[q] * d]);
-        });
-        reordered.backwardRows(gc.data(), allRows, [&](const int32_t* r, int64_t n, float* g, int) {
-          for (int64_t q = 0; q < n; ++q) ++seen[r[q]], std::copy(g + q * d, g + (q + 1) * d, &gb[r[q] * d]);
-        });
-        CHECK(rftest::sameBits(ga.data(), gb.data(), ga.size()));
-        for (int64_t r = 0; r < rows; ++r) CHECK(seen[r] <= 1 && (!allRows || seen[r] == 1));
-      }
-      CHECK(plain.hopSizes() == reordered.hopSizes());
-    }
-}

@@ -16,6 +16,8 @@
 
 namespace rf {
 
+struct RowOrder;
+
 struct LightGcnConfig {
   int32_t users = 0;
   int32_t items = 0;
@@ -55,14 +57,18 @@ struct TrainOptions {
   AdamOptions adam;  // adam.lr is the learning rate for SGD too
   int threads = 0;
   uint64_t seed = 0;
-  // Performance only (results are bit-identical either way): renumber rows internally in
-  // breadth-first order for the propagation (LightGcnPropagation's `reorder`; off: slower today).
-  bool localityOrder = false;
+  // Performance only (results are bit-identical either way): while training, keep the tables in
+  // a cache-friendly internal row order (breadth-first over the graph). The caller's tables are
+  // permuted in when step()/gradient()/trainEpoch() starts and back before it returns (or
+  // throws), so between calls everything is in the original order.
+  bool localityOrder = true;
 };
 
 // Holds the optimizer state and workspaces of one training run; the model and graph must outlive
 // it. Same (model, options) and the same calls give bit-identical embeddings, whatever `threads`
-// (on one machine: ISA clones may round differently).
+// (on one machine: ISA clones may round differently). With options.localityOrder, model.ego and
+// the Adam moments are held in an internal row order while a call runs (progress callbacks of
+// trainEpoch included) and are back in the original order when it returns.
 // Wall-clock seconds spent in each phase of training (accumulated over steps and epochs; for the
 // benchmark's breakdown). backward includes the fused optimizer update.
 struct TrainPhaseTimes {
@@ -90,16 +96,24 @@ class LightGcnTrainer {
   double trainEpoch(int64_t epoch, const JobControl& ctl = {});
 
   int64_t stepsDone() const { return steps_; }
+  // Works in the trainer's internal row numbering (see TrainOptions::localityOrder).
   const LightGcnPropagation& propagation() const { return *prop_; }
   const TrainPhaseTimes& phaseTimes() const { return times_; }
   void resetPhaseTimes() { times_ = {}; }
 
  private:
+  struct InternalScope;
   BprLoss forwardBackward(const BprTriple* triples, int64_t n, bool allRows, const LightGcnPropagation::GradSink& sink);
+  BprLoss stepInternal(const BprTriple* triples, int64_t n);
+  const BprTriple* toInternal(const BprTriple* triples, int64_t n);
+  void permuteTables(bool toInternalOrder);
 
   const BipartiteGraph& graph_;
   LightGcnModel& model_;
   TrainOptions opt_;
+  std::unique_ptr<RowOrder> order_;  // localityOrder: the internal numbering and graph
+  std::vector<float> spare_;                 // permutation buffer
+  std::vector<BprTriple> mapped_;            // the current batch in internal ids
   std::unique_ptr<LightGcnPropagation> prop_;
   std::unique_ptr<PositiveSet> positives_;
   std::unique_ptr<NegativeSampler> negatives_;

@@ -29,14 +29,8 @@ class LightGcnPropagation {
   // global row rows[q]. The sink may modify grad (it is scratch). `worker` is in [0, threads).
   using GradSink = std::function<void(const int32_t* rows, int64_t n, float* grad, int worker)>;
 
-  // Keeps a reference to `g` (it must outlive this object). Allocates K (M+N) x dim buffers and
-  // an internal copy of the graph. reorder: renumber rows internally in breadth-first order
-  // (results are bit-identical either way, see buildInternalOrder). Off by default: the caller's
-  // tables (ego, and the optimizer's) stay in the original order, and gathering them / updating
-  // them in another order cost more than the internal tables gained (measured on Gowalla: a
-  // training step ~4% slower; a full relabel of every table would gain ~20% per product, but the
-  // public tables must keep their order).
-  LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads, bool reorder = false);
+  // Keeps a reference to `g` (it must outlive this object). Allocates K+1 (M+N) x dim buffers.
+  LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads);
 
   int64_t rows() const { return rows_; }
   int32_t dim() const { return dim_; }
@@ -62,36 +56,25 @@ class LightGcnPropagation {
   const std::vector<int64_t>& hopSizes() const { return hopSizes_; }
 
  private:
-  void buildInternalOrder(bool reorder);
-  const int32_t* externalMap() const { return reordered_ ? toOrig_.data() : nullptr; }
   void computeLevels(const int32_t* set, int64_t n, int32_t maxHop);
   const std::vector<int32_t>& rowsWithin(int32_t hop);
   const int8_t* maskUpTo(int32_t hop);
-  void pull(const std::vector<int32_t>& rows, const float* src, bool external, float* dst);
+  void pull(const std::vector<int32_t>& rows, const float* src, int32_t maskHop, float* dst);
   const std::vector<int32_t>& allRowList();
 
   const BipartiteGraph& g_;
-  // Internal row numbering (see buildInternalOrder): level_, within_, the layer tables and h0_ are
-  // indexed by internal rows; the caller's tables (ego, final, grad, the sink's rows) by original.
-  BipartiteGraph gi_;                              // g_ with rows and neighbours renamed (reorder)
-  const BipartiteGraph* gp_ = nullptr;             // the graph in internal numbering: &gi_ or &g_
-  std::vector<int32_t> toOrig_, toInternal_;       // internal -> original row, and back
-  bool reordered_ = false;
-  std::vector<int32_t> setInternal_;               // the set's internal rows, in set order
   int64_t rows_;
   int32_t dim_, layers_;
   int threads_;
   bool allLevelZero_ = false;
   std::vector<int8_t> level_;                 // hop distance from the set, kFar beyond the last hop
   int32_t levelsComputed_ = -1;               // level_ is exact up to this hop
-  std::vector<std::vector<int32_t>> within_;  // within_[k]: sorted (internal) rows with level <= k
-  std::vector<bool> withinDone_;
+  std::vector<std::vector<int32_t>> within_;  // within_[k]: sorted rows with level <= k
   std::vector<int64_t> hopSizes_;
   std::vector<int32_t> setRows_;
   std::vector<std::vector<float>> layer_;  // E1..E_{K-1} in forward, T1..T_{K-1} in backward
   std::vector<float> h0_;                  // backward: G scattered to global rows (set rows only)
   std::vector<std::vector<float>> scratch_;  // per worker: one block of dE0 rows for the sink
-  std::vector<std::vector<int32_t>> scratchRows_;  // per worker: their original ids
   std::vector<int32_t> allRows_;            // 0..rows()-1
 };
 
