@@ -112,7 +112,55 @@ RF_SIMD_INLINE void pullAll(const PullSpec& s, const int32_t* rows, int64_t n, f
     gatherAny<Masked>(s, neighboursOf(*s.graph, rows[q]), dst + (scatter ? static_cast<int64_t>(rows[q]) : q) * d);
 }
 
+// The list variants: the same accumulation as gatherFixed / gatherAny (bit-identical sums).
+template <int V>
+RF_SIMD_INLINE void listFixed(const ListSpec& s, int64_t b, int64_t e, float* out) {
+  f32x8 acc[V];
+  for (int v = 0; v < V; ++v) acc[v] = simd::splat8(0.0f);
+  for (; b < e; ++b) {
+    const float* x = s.src + static_cast<int64_t>(s.slots[b]) * (8 * V);
+    const f32x8 w = simd::splat8(s.weights[b]);
+    for (int v = 0; v < V; ++v) acc[v] += w * simd::load8(x + 8 * v);
+  }
+  for (int v = 0; v < V; ++v) simd::store8(out + 8 * v, acc[v]);
+}
+
+RF_SIMD_INLINE void listAny(const ListSpec& s, int64_t b, int64_t e, float* out) {
+  const int32_t d = s.dim;
+  for (int32_t j = 0; j < d; ++j) out[j] = 0.0f;
+  for (; b < e; ++b) {
+    const float* x = s.src + static_cast<int64_t>(s.slots[b]) * d;
+    const float w = s.weights[b];
+    for (int32_t j = 0; j < d; ++j) out[j] += w * x[j];
+  }
+}
+
+template <int V>
+RF_SIMD_INLINE void listRows(const ListSpec& s, const int32_t* rows, int64_t n, float* dst, bool scatter) {
+  const int32_t d = s.dim;
+  for (int64_t q = 0; q < n; ++q) {
+    float* out = dst + (scatter ? static_cast<int64_t>(rows[q]) : q) * d;
+    const int64_t b = s.offsets[rows[q]], e = s.offsets[rows[q] + 1];
+    if (V > 0)
+      listFixed<(V > 0 ? V : 1)>(s, b, e, out);
+    else
+      listAny(s, b, e, out);
+  }
+}
+
 }  // namespace
+
+RF_HOT_CLONES
+void pullLists(const ListSpec& spec, const int32_t* rows, int64_t n, float* dst, bool scatter) {
+  switch (spec.dim) {
+    case 8: return listRows<1>(spec, rows, n, dst, scatter);
+    case 16: return listRows<2>(spec, rows, n, dst, scatter);
+    case 32: return listRows<4>(spec, rows, n, dst, scatter);
+    case 64: return listRows<8>(spec, rows, n, dst, scatter);
+    case 128: return listRows<16>(spec, rows, n, dst, scatter);
+    default: return listRows<0>(spec, rows, n, dst, scatter);
+  }
+}
 
 RF_HOT_CLONES
 void pullRows(const PullSpec& spec, const int32_t* rows, int64_t n, float* dst, bool scatter) {

@@ -71,7 +71,7 @@ LightGcnTrainer::LightGcnTrainer(const BipartiteGraph& g, LightGcnModel& model, 
   AdamStep::at(o.adam, 1);  // validates lr, betas, eps
   if (o.localityOrder && model.config.layers > 0) order_ = std::make_unique<RowOrder>(breadthFirstOrder(g));
   prop_ = std::make_unique<LightGcnPropagation>(order_ ? order_->graph : g, model.config.dim, model.config.layers,
-                                                o.threads);
+                                                o.threads, order_ ? order_->toOrig.data() : nullptr);
   positives_ = std::make_unique<PositiveSet>(g.userItems);
   negatives_ = std::make_unique<NegativeSampler>(*positives_, o.negatives, o.negativeAlpha);
   if (o.optimizer != OptimizerKind::kSgd) {

@@ -29,8 +29,10 @@ void forBlocks(const std::vector<int32_t>& rows, int threads, Fn&& fn) {
 
 }  // namespace
 
-LightGcnPropagation::LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads)
-    : g_(g), rows_(static_cast<int64_t>(g.nUsers()) + g.nItems()), dim_(dim), layers_(layers), threads_(threads) {
+LightGcnPropagation::LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads,
+                                         const int32_t* neighbourRank)
+    : g_(g), rank_(neighbourRank), rows_(static_cast<int64_t>(g.nUsers()) + g.nItems()), dim_(dim), layers_(layers),
+      threads_(threads) {
   if (dim < 1) fail(code::kInvalidArgument, "dim must be >= 1");
   if (layers < 0 || layers > 64) fail(code::kInvalidArgument, "layers must be in [0, 64]");
   if (g.userNorm.size() != g.userItems.indices.size() || g.itemNorm.size() != g.itemUsers.indices.size())
@@ -51,6 +53,11 @@ void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t m
     setRows_.assign(set, set + n);
     levelsComputed_ = 0;
     within_.clear();
+    setEdgesValid_ = false;
+    if (!allLevelZero_ && layers_ >= 2) {
+      buildSetEdges();  // also marks hop 1
+      levelsComputed_ = 1;
+    }
   }
   if (allLevelZero_) {
     levelsComputed_ = std::max(levelsComputed_, maxHop);
@@ -80,6 +87,46 @@ void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t m
     expand(m, g_.nItems());
     levelsComputed_ = hop;
   }
+}
+
+// The edges leaving the set, grouped by destination (counting sort). Sources are visited in
+// ascending neighbour-rank order, which is the order every CSR row lists its neighbours in, so
+// each destination's entries come out in CSR order. Every destination is within 1 hop.
+void LightGcnPropagation::buildSetEdges() {
+  const int32_t m = g_.nUsers();
+  const int64_t n = static_cast<int64_t>(setRows_.size());
+  setOrder_.resize(n);
+  for (int64_t q = 0; q < n; ++q) setOrder_[q] = static_cast<int32_t>(q);
+  if (rank_) {  // the set is sorted by row id; CSR rows by rank
+    std::sort(setOrder_.begin(), setOrder_.end(),
+              [&](int32_t a, int32_t b) { return rank_[setRows_[a]] < rank_[setRows_[b]]; });
+  }
+  setOff_.assign(rows_ + 1, 0);
+  auto forEdges = [&](int32_t q, auto&& fn) {
+    const int64_t r = setRows_[q];
+    const bool isUser = r < m;
+    const Csr& a = isUser ? g_.userItems : g_.itemUsers;
+    const float* w = isUser ? g_.userNorm.data() : g_.itemNorm.data();
+    const int64_t row = isUser ? r : r - m, base = isUser ? m : 0;
+    for (int64_t k = a.indptr[row]; k < a.indptr[row + 1]; ++k) fn(base + a.indices[k], w[k]);
+  };
+  for (int64_t q = 0; q < n; ++q)
+    forEdges(static_cast<int32_t>(q), [&](int64_t c, float) {
+      ++setOff_[c + 1];
+      if (level_[c] == kFar) level_[c] = 1;
+    });
+  for (int64_t r = 0; r < rows_; ++r) setOff_[r + 1] += setOff_[r];
+  setSlot_.resize(setOff_[rows_]);
+  setWeight_.resize(setOff_[rows_]);
+  std::vector<int64_t>& cursor = setCursor_;
+  cursor.assign(setOff_.begin(), setOff_.end() - 1);
+  for (int32_t q : setOrder_)
+    forEdges(q, [&](int64_t c, float w) {
+      const int64_t at = cursor[c]++;
+      setSlot_[at] = q;
+      setWeight_[at] = w;
+    });
+  setEdgesValid_ = true;
 }
 
 const std::vector<int32_t>& LightGcnPropagation::rowsWithin(int32_t hop) {
@@ -186,11 +233,18 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
     for (int64_t j = 0; j < d; ++j) y[j] = gr[j] + y[j];
   };
   for (int32_t k = 1; k < K; ++k) {
-    // T_k is non-zero within k hops; its sources (T_{k-1}) are valid within k-1 hops only.
+    // T_k is non-zero within k hops; its sources (T_{k-1}) are valid within k-1 hops only. The
+    // first hop reads the set only: through the set's edge lists rather than a masked pull that
+    // would visit every edge of the 1-hop rows to find the few into the set.
     detail::PullSpec spec{&g_, k == 1 ? h0 : layer_[k - 2].data(), dim_, maskUpTo(k - 1), k - 1};
+    const bool lists = k == 1 && setEdgesValid_;
+    detail::ListSpec list{setOff_.data(), setSlot_.data(), setWeight_.data(), grad, dim_};
     float* tk = layer_[k - 1].data();
     forBlocks(rowsWithin(k), threads_, [&](const int32_t* rows, int64_t cnt, int) {
-      detail::pullRows(spec, rows, cnt, tk, true);
+      if (lists)
+        detail::pullLists(list, rows, cnt, tk, true);
+      else
+        detail::pullRows(spec, rows, cnt, tk, true);
       for (int64_t q = 0; q < cnt; ++q) addG(rows[q], tk + static_cast<int64_t>(rows[q]) * d);
     });
   }

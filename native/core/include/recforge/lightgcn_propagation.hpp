@@ -29,8 +29,12 @@ class LightGcnPropagation {
   // global row rows[q]. The sink may modify grad (it is scratch). `worker` is in [0, threads).
   using GradSink = std::function<void(const int32_t* rows, int64_t n, float* grad, int worker)>;
 
-  // Keeps a reference to `g` (it must outlive this object). Allocates K+1 (M+N) x dim buffers.
-  LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads);
+  // Keeps a reference to `g` (it must outlive this object). Allocates K (M+N) x dim buffers.
+  // neighbourRank (optional, kept by reference, one per global row): the key each CSR row of `g`
+  // is sorted by, when that is not the row id (a renumbered graph that keeps its original
+  // neighbour order, see row_order.hpp).
+  LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads,
+                      const int32_t* neighbourRank = nullptr);
 
   int64_t rows() const { return rows_; }
   int32_t dim() const { return dim_; }
@@ -57,12 +61,14 @@ class LightGcnPropagation {
 
  private:
   void computeLevels(const int32_t* set, int64_t n, int32_t maxHop);
+  void buildSetEdges();
   const std::vector<int32_t>& rowsWithin(int32_t hop);
   const int8_t* maskUpTo(int32_t hop);
   void pull(const std::vector<int32_t>& rows, const float* src, int32_t maskHop, float* dst);
   const std::vector<int32_t>& allRowList();
 
   const BipartiteGraph& g_;
+  const int32_t* rank_;
   int64_t rows_;
   int32_t dim_, layers_;
   int threads_;
@@ -72,6 +78,12 @@ class LightGcnPropagation {
   std::vector<std::vector<int32_t>> within_;  // within_[k]: sorted rows with level <= k
   std::vector<int64_t> hopSizes_;
   std::vector<int32_t> setRows_;
+  // Edges out of the set grouped by destination (buildSetEdges): entries [setOff_[r], setOff_[r+1])
+  // of row r hold the set position (row of the compact gradient) and the edge weight.
+  bool setEdgesValid_ = false;
+  std::vector<int64_t> setOff_, setCursor_;
+  std::vector<int32_t> setSlot_, setOrder_;
+  std::vector<float> setWeight_;
   std::vector<std::vector<float>> layer_;  // E1..E_{K-1} in forward, T1..T_{K-1} in backward
   std::vector<float> h0_;                  // backward: G scattered to global rows (set rows only)
   std::vector<std::vector<float>> scratch_;  // per worker: one block of dE0 rows for the sink
