@@ -147,6 +147,20 @@ const int8_t* LightGcnPropagation::maskUpTo(int32_t hop) {
   return static_cast<int64_t>(rowsWithin(hop).size()) == rows_ ? nullptr : level_.data();
 }
 
+// For a backward source table valid within `hop` hops: either the mask for a masked pull, or
+// (when most rows are valid) nullptr after zeroing the other rows, so the pull needs no per-edge
+// level test. A zero source adds w * (+0) to a sum that never is -0: the same bits as skipping it.
+const int8_t* LightGcnPropagation::maskOrZero(float* table, int32_t hop) {
+  const int8_t* mask = maskUpTo(hop);
+  if (!mask || 2 * static_cast<int64_t>(rowsWithin(hop).size()) < rows_) return mask;
+  const int64_t d = dim_;
+  parallelChunks(rows_, resolveThreads(threads_, rows_ / 4096 + 1), [&](int64_t b, int64_t e, int) {
+    for (int64_t r = b; r < e; ++r)
+      if (level_[r] > hop) std::fill(table + r * d, table + (r + 1) * d, 0.0f);
+  });
+  return nullptr;
+}
+
 void LightGcnPropagation::pull(const std::vector<int32_t>& rows, const float* src, int32_t maskHop, float* dst) {
   detail::PullSpec spec{&g_, src, dim_, maskHop >= 0 ? level_.data() : nullptr, maskHop};
   forBlocks(rows, threads_, [&](const int32_t* r, int64_t n, int) { detail::pullRows(spec, r, n, dst, true); });
@@ -236,7 +250,9 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
     // T_k is non-zero within k hops; its sources (T_{k-1}) are valid within k-1 hops only. The
     // first hop reads the set only: through the set's edge lists rather than a masked pull that
     // would visit every edge of the 1-hop rows to find the few into the set.
-    detail::PullSpec spec{&g_, k == 1 ? h0 : layer_[k - 2].data(), dim_, maskUpTo(k - 1), k - 1};
+    detail::PullSpec spec{&g_, k == 1 ? h0 : layer_[k - 2].data(), dim_, nullptr, k - 1};
+    if (k >= 2) spec.level = maskOrZero(layer_[k - 2].data(), k - 1);
+    else spec.level = maskUpTo(0);
     const bool lists = k == 1 && setEdgesValid_;
     detail::ListSpec list{setOff_.data(), setSlot_.data(), setWeight_.data(), grad, dim_};
     float* tk = layer_[k - 1].data();
@@ -248,7 +264,8 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
       for (int64_t q = 0; q < cnt; ++q) addG(rows[q], tk + static_cast<int64_t>(rows[q]) * d);
     });
   }
-  detail::PullSpec spec{&g_, K == 1 ? h0 : layer_[K - 2].data(), dim_, maskUpTo(K - 1), K - 1};
+  detail::PullSpec spec{&g_, K == 1 ? h0 : layer_[K - 2].data(), dim_, nullptr, K - 1};
+  spec.level = K >= 2 ? maskOrZero(layer_[K - 2].data(), K - 1) : maskUpTo(0);
   const float layersPlusOne = static_cast<float>(K + 1);
   forBlocks(target, threads_, [&](const int32_t* rows, int64_t cnt, int worker) {
     float* g = scratch_[worker].data();

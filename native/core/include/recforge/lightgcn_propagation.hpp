@@ -64,6 +64,7 @@ class LightGcnPropagation {
   void buildSetEdges();
   const std::vector<int32_t>& rowsWithin(int32_t hop);
   const int8_t* maskUpTo(int32_t hop);
+  const int8_t* maskOrZero(float* table, int32_t hop);
   void pull(const std::vector<int32_t>& rows, const float* src, int32_t maskHop, float* dst);
   const std::vector<int32_t>& allRowList();
 
