@@ -185,22 +185,28 @@ void LightGcnPropagation::forwardRows(const float* ego, const int32_t* set, int6
   const std::vector<int32_t>& top = rowsWithin(0);  // == the set
   detail::PullSpec spec{&g_, K <= 1 ? ego : layer_[K - 2].data(), dim_, nullptr, 0};
   const float layersPlusOne = static_cast<float>(K + 1);
-  forBlocks(top, threads_, [&](const int32_t* rows, int64_t cnt, int) {
+  if (meanScratch_.size() < static_cast<size_t>(threads_)) meanScratch_.resize(threads_);
+  forBlocks(top, threads_, [&](const int32_t* rows, int64_t cnt, int worker) {
     float* out = final + (rows - top.data()) * d;
     if (K == 0) {
       for (int64_t q = 0; q < cnt; ++q) std::copy(ego + rows[q] * d, ego + (rows[q] + 1) * d, out + q * d);
       return;
     }
     detail::pullRows(spec, rows, cnt, out, false);
-    // Layer mean in a fixed order: ((E0 + E1) + ...) + EK, divided (as a mean is) by K+1.
+    // Layer mean in a fixed order: ((E0 + E1) + ...) + EK, divided (as a mean is) by K+1. The
+    // partial sum runs over whole rows (layer by layer) so every loop is a plain vector loop.
+    std::vector<float>& sum = meanScratch_[worker];
+    sum.resize(d);
+    float* s = sum.data();
     for (int64_t q = 0; q < cnt; ++q) {
       float* y = out + q * d;
       const int64_t at = static_cast<int64_t>(rows[q]) * d;
-      for (int64_t j = 0; j < d; ++j) {
-        float s = ego[at + j];
-        for (int32_t k = 1; k < K; ++k) s += layer_[k - 1][at + j];
-        y[j] = (s + y[j]) / layersPlusOne;
+      std::copy(ego + at, ego + at + d, s);
+      for (int32_t k = 1; k < K; ++k) {
+        const float* l = layer_[k - 1].data() + at;
+        for (int64_t j = 0; j < d; ++j) s[j] += l[j];
       }
+      for (int64_t j = 0; j < d; ++j) y[j] = (s[j] + y[j]) / layersPlusOne;
     }
   });
 }

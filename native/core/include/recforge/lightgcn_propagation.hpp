@@ -86,9 +86,10 @@ class LightGcnPropagation {
   std::vector<int32_t> setSlot_, setOrder_;
   std::vector<float> setWeight_;
   std::vector<std::vector<float>> layer_;  // E1..E_{K-1} in forward, T1..T_{K-1} in backward
-  std::vector<float> h0_;                  // backward: G scattered to global rows (set rows only)
-  std::vector<std::vector<float>> scratch_;  // per worker: one block of dE0 rows for the sink
-  std::vector<int32_t> allRows_;            // 0..rows()-1
+  std::vector<float> h0_;                        // backward: G scattered to global rows (set rows only)
+  std::vector<std::vector<float>> meanScratch_;  // per worker: one row of the forward's layer sum
+  std::vector<std::vector<float>> scratch_;      // per worker: one block of dE0 rows for the sink
+  std::vector<int32_t> allRows_;                 // 0..rows()-1
 };
 
 }  // namespace rf
