@@ -149,6 +149,7 @@ int main(int argc, char** argv) {
   std::vector<double> times;
   for (int e = 0; e < epochs; ++e) {
     trainer.resetPhaseTimes();
+    trainer.propagation().resetTimes();
     auto a = Clock::now();
     const std::clock_t c0 = std::clock();
     const double loss = trainer.trainEpoch(e);
@@ -175,6 +176,12 @@ int main(int argc, char** argv) {
                 "backward+Adam %.2f ms, other %.2f ms\n",
                 ph.plan, ph.map * per, ph.forward * per, ph.loss * per, ph.backward * per,
                 (t - ph.plan - ph.map - ph.forward - ph.loss - ph.backward) * per);
+    const rf::PropagationTimes& pt = trainer.propagation().times();
+    std::printf("  propagation per step: levels+lists %.2f ms; forward layers", pt.levels * per);
+    for (size_t k = 0; k < pt.forwardHop.size(); ++k) std::printf(" E%zu %.2f", k + 1, pt.forwardHop[k] * per);
+    std::printf(" ms (E%zu: batch rows + mean); backward", pt.forwardHop.size());
+    for (size_t k = 0; k < pt.backwardHop.size(); ++k) std::printf(" T%zu %.2f", k + 1, pt.backwardHop[k] * per);
+    std::printf(" ms (T%zu: every row + L2 + fused Adam)\n", pt.backwardHop.size());
   }
   if (times.empty()) return 0;
   const double t = median(times);

@@ -151,6 +151,11 @@ RF_SIMD_INLINE void listRows(const ListSpec& s, const int32_t* rows, int64_t n, 
 }  // namespace
 
 RF_HOT_CLONES
+void divideAll(float* x, int64_t n, float divisor) {
+  for (int64_t k = 0; k < n; ++k) x[k] = x[k] / divisor;
+}
+
+RF_HOT_CLONES
 void pullLists(const ListSpec& spec, const int32_t* rows, int64_t n, float* dst, bool scatter) {
   switch (spec.dim) {
     case 8: return listRows<1>(spec, rows, n, dst, scatter);

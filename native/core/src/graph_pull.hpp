@@ -31,6 +31,10 @@ struct ListSpec {
 };
 void pullLists(const ListSpec& spec, const int32_t* rows, int64_t n, float* dst, bool scatter);
 
+// x[k] = x[k] / divisor for k in [0, n) (IEEE division: the same bits at every vector width; the
+// cloned kernel just does it 16 lanes at a time where it can).
+void divideAll(float* x, int64_t n, float divisor);
+
 // For q in [0, n): writes the pulled row of global row rows[q] to dst + (scatter ? rows[q] : q) * dim.
 // Each row is summed in CSR order from +0, so the bits never depend on the caller's threading.
 void pullRows(const PullSpec& spec, const int32_t* rows, int64_t n, float* dst, bool scatter);

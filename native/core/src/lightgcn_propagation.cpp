@@ -1,6 +1,7 @@
 #include "recforge/lightgcn_propagation.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "graph_pull.hpp"
@@ -13,6 +14,16 @@ namespace {
 
 constexpr int8_t kFar = 127;      // not within the hops computed so far
 constexpr int64_t kBlockRows = 256;  // rows per scheduled task: 64 KiB of output at dim 64
+
+// Adds the seconds since the last lap to `slot` (the phase breakdown, PropagationTimes).
+struct Lap {
+  std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
+  void operator()(double& slot) {
+    const auto now = std::chrono::steady_clock::now();
+    slot += std::chrono::duration<double>(now - at).count();
+    at = now;
+  }
+};
 
 // Runs fn(rows, n, worker) over consecutive blocks of `rows` with dynamic scheduling (row degrees
 // vary a lot). Results are per row, so they do not depend on which worker ran a block.
@@ -91,17 +102,22 @@ void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t m
 
 // The edges leaving the set, grouped by destination (counting sort). Sources are visited in
 // ascending neighbour-rank order, which is the order every CSR row lists its neighbours in, so
-// each destination's entries come out in CSR order. Every destination is within 1 hop.
+// each destination's entries come out in CSR order. Every destination is within 1 hop. User
+// sources only reach items and item sources only users: the two sides run in parallel.
 void LightGcnPropagation::buildSetEdges() {
   const int32_t m = g_.nUsers();
   const int64_t n = static_cast<int64_t>(setRows_.size());
   setOrder_.resize(n);
-  for (int64_t q = 0; q < n; ++q) setOrder_[q] = static_cast<int32_t>(q);
-  if (rank_) {  // the set is sorted by row id; CSR rows by rank
-    std::sort(setOrder_.begin(), setOrder_.end(),
-              [&](int32_t a, int32_t b) { return rank_[setRows_[a]] < rank_[setRows_[b]]; });
+  if (rank_) {  // the set is sorted by row id; CSR rows by rank (users still before items)
+    std::vector<uint64_t>& keys = setKeys_;
+    keys.resize(n);
+    for (int64_t q = 0; q < n; ++q) keys[q] = (static_cast<uint64_t>(rank_[setRows_[q]]) << 32) | static_cast<uint64_t>(q);
+    std::sort(keys.begin(), keys.end());
+    for (int64_t q = 0; q < n; ++q) setOrder_[q] = static_cast<int32_t>(keys[q] & 0xffffffffu);
+  } else {
+    for (int64_t q = 0; q < n; ++q) setOrder_[q] = static_cast<int32_t>(q);
   }
-  setOff_.assign(rows_ + 1, 0);
+  const int64_t setUsers = std::lower_bound(setRows_.begin(), setRows_.end(), m) - setRows_.begin();
   auto forEdges = [&](int32_t q, auto&& fn) {
     const int64_t r = setRows_[q];
     const bool isUser = r < m;
@@ -110,22 +126,34 @@ void LightGcnPropagation::buildSetEdges() {
     const int64_t row = isUser ? r : r - m, base = isUser ? m : 0;
     for (int64_t k = a.indptr[row]; k < a.indptr[row + 1]; ++k) fn(base + a.indices[k], w[k]);
   };
-  for (int64_t q = 0; q < n; ++q)
-    forEdges(static_cast<int32_t>(q), [&](int64_t c, float) {
-      ++setOff_[c + 1];
-      if (level_[c] == kFar) level_[c] = 1;
+  // side 0: user sources (setOrder_[0, setUsers)), side 1: item sources.
+  auto sides = [&](auto&& fn) {
+    parallelTasks(2, resolveThreads(threads_, 2), [&](int64_t side, int) {
+      const int64_t b = side == 0 ? 0 : setUsers, e = side == 0 ? setUsers : n;
+      for (int64_t p = b; p < e; ++p) forEdges(setOrder_[p], fn);
     });
+  };
+  setOff_.assign(rows_ + 1, 0);
+  sides([&](int64_t c, float) {
+    ++setOff_[c + 1];
+    if (level_[c] == kFar) level_[c] = 1;
+  });
   for (int64_t r = 0; r < rows_; ++r) setOff_[r + 1] += setOff_[r];
   setSlot_.resize(setOff_[rows_]);
   setWeight_.resize(setOff_[rows_]);
-  std::vector<int64_t>& cursor = setCursor_;
-  cursor.assign(setOff_.begin(), setOff_.end() - 1);
-  for (int32_t q : setOrder_)
-    forEdges(q, [&](int64_t c, float w) {
-      const int64_t at = cursor[c]++;
-      setSlot_[at] = q;
-      setWeight_[at] = w;
-    });
+  setCursor_.assign(setOff_.begin(), setOff_.end() - 1);
+  // The slot is the source's position in the set; forEdges does not pass it, so fill per source.
+  parallelTasks(2, resolveThreads(threads_, 2), [&](int64_t side, int) {
+    const int64_t b = side == 0 ? 0 : setUsers, e = side == 0 ? setUsers : n;
+    for (int64_t p = b; p < e; ++p) {
+      const int32_t q = setOrder_[p];
+      forEdges(q, [&](int64_t c, float w) {
+        const int64_t at = setCursor_[c]++;
+        setSlot_[at] = q;
+        setWeight_[at] = w;
+      });
+    }
+  });
   setEdgesValid_ = true;
 }
 
@@ -176,12 +204,19 @@ void LightGcnPropagation::forwardRows(const float* ego, const int32_t* set, int6
     if (set[q] < 0 || set[q] >= rows_ || (q > 0 && set[q] <= set[q - 1]))
       fail(code::kInvalidArgument, "row set must be sorted, unique and within [0, rows) (row " + std::to_string(q) + ")");
   hopSizes_.clear();
+  Lap lap;
   computeLevels(set, n, std::max(0, layers_ - 1));
+  for (int32_t k = 1; k < layers_; ++k) rowsWithin(k);
+  lap(times_.levels);
+  times_.forwardHop.resize(std::max(1, layers_));
   const int64_t d = dim_;
   const int32_t K = layers_;
   // Layer k is needed on rows within K-k hops of the set; their neighbours are within K-k+1 hops,
   // where layer k-1 was computed, so no mask is needed here.
-  for (int32_t k = 1; k < K; ++k) pull(rowsWithin(K - k), k == 1 ? ego : layer_[k - 2].data(), -1, layer_[k - 1].data());
+  for (int32_t k = 1; k < K; ++k) {
+    pull(rowsWithin(K - k), k == 1 ? ego : layer_[k - 2].data(), -1, layer_[k - 1].data());
+    lap(times_.forwardHop[k - 1]);
+  }
   const std::vector<int32_t>& top = rowsWithin(0);  // == the set
   detail::PullSpec spec{&g_, K <= 1 ? ego : layer_[K - 2].data(), dim_, nullptr, 0};
   const float layersPlusOne = static_cast<float>(K + 1);
@@ -209,13 +244,16 @@ void LightGcnPropagation::forwardRows(const float* ego, const int32_t* set, int6
       for (int64_t j = 0; j < d; ++j) y[j] = (s[j] + y[j]) / layersPlusOne;
     }
   });
+  lap(times_.forwardHop[std::max(0, K - 1)]);
 }
 
 void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const GradSink& sink) {
   if (levelsComputed_ < 0) fail(code::kInternal, "backwardRows needs a forwardRows first");
   const int32_t K = layers_;
   const int64_t d = dim_;
+  Lap lap;
   if (!allRows) computeLevels(nullptr, 0, K);
+  times_.backwardHop.resize(std::max(1, K));
   const std::vector<int32_t>& set = setRows_;
   const std::vector<int32_t>& target = allRows ? allRowList() : rowsWithin(K);
   if (scratch_.size() < static_cast<size_t>(threads_)) scratch_.resize(threads_);
@@ -269,6 +307,7 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
         detail::pullRows(spec, rows, cnt, tk, true);
       for (int64_t q = 0; q < cnt; ++q) addG(rows[q], tk + static_cast<int64_t>(rows[q]) * d);
     });
+    lap(times_.backwardHop[k - 1]);
   }
   detail::PullSpec spec{&g_, K == 1 ? h0 : layer_[K - 2].data(), dim_, nullptr, K - 1};
   spec.level = K >= 2 ? maskOrZero(layer_[K - 2].data(), K - 1) : maskUpTo(0);
@@ -276,13 +315,11 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
   forBlocks(target, threads_, [&](const int32_t* rows, int64_t cnt, int worker) {
     float* g = scratch_[worker].data();
     detail::pullRows(spec, rows, cnt, g, false);
-    for (int64_t q = 0; q < cnt; ++q) {
-      float* y = g + q * d;
-      addG(rows[q], y);
-      for (int64_t j = 0; j < d; ++j) y[j] = y[j] / layersPlusOne;
-    }
+    for (int64_t q = 0; q < cnt; ++q) addG(rows[q], g + q * d);
+    detail::divideAll(g, cnt * d, layersPlusOne);
     sink(rows, cnt, g, worker);
   });
+  lap(times_.backwardHop[K - 1]);
 }
 
 void LightGcnPropagation::backward(const float* grad, float* dE0) {

@@ -98,6 +98,7 @@ class LightGcnTrainer {
   int64_t stepsDone() const { return steps_; }
   // Works in the trainer's internal row numbering (see TrainOptions::localityOrder).
   const LightGcnPropagation& propagation() const { return *prop_; }
+  LightGcnPropagation& propagation() { return *prop_; }
   const TrainPhaseTimes& phaseTimes() const { return times_; }
   void resetPhaseTimes() { times_ = {}; }
 

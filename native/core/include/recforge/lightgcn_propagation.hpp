@@ -23,6 +23,13 @@
 
 namespace rf {
 
+// Wall-clock seconds per phase of forwardRows / backwardRows, accumulated (benchmark breakdown).
+struct PropagationTimes {
+  double levels = 0;                // hop levels, the set's edge lists and row lists (forward)
+  std::vector<double> forwardHop;   // [k-1]: layer k (the last entry includes the layer mean)
+  std::vector<double> backwardHop;  // [k-1]: T_k (the last entry includes the sink, e.g. Adam)
+};
+
 class LightGcnPropagation {
  public:
   // Receives dL/dE0 (propagation part) for a block of rows: grad is n x dim, row q belongs to
@@ -58,6 +65,8 @@ class LightGcnPropagation {
   // Rows within k hops of the last set, k = 0..K (sizes after forwardRows/backwardRows; for the
   // benchmark's report of how much work the sparsity saved).
   const std::vector<int64_t>& hopSizes() const { return hopSizes_; }
+  const PropagationTimes& times() const { return times_; }
+  void resetTimes() { times_ = {}; }
 
  private:
   void computeLevels(const int32_t* set, int64_t n, int32_t maxHop);
@@ -78,6 +87,7 @@ class LightGcnPropagation {
   int32_t levelsComputed_ = -1;               // level_ is exact up to this hop
   std::vector<std::vector<int32_t>> within_;  // within_[k]: sorted rows with level <= k
   std::vector<int64_t> hopSizes_;
+  PropagationTimes times_;
   std::vector<int32_t> setRows_;
   // Edges out of the set grouped by destination (buildSetEdges): entries [setOff_[r], setOff_[r+1])
   // of row r hold the set position (row of the compact gradient) and the edge weight.
@@ -85,6 +95,7 @@ class LightGcnPropagation {
   std::vector<int64_t> setOff_, setCursor_;
   std::vector<int32_t> setSlot_, setOrder_;
   std::vector<float> setWeight_;
+  std::vector<uint64_t> setKeys_;
   std::vector<std::vector<float>> layer_;  // E1..E_{K-1} in forward, T1..T_{K-1} in backward
   std::vector<float> h0_;                        // backward: G scattered to global rows (set rows only)
   std::vector<std::vector<float>> meanScratch_;  // per worker: one row of the forward's layer sum
