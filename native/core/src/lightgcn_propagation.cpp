@@ -118,41 +118,49 @@ void LightGcnPropagation::buildSetEdges() {
     for (int64_t q = 0; q < n; ++q) setOrder_[q] = static_cast<int32_t>(q);
   }
   const int64_t setUsers = std::lower_bound(setRows_.begin(), setRows_.end(), m) - setRows_.begin();
-  auto forEdges = [&](int32_t q, auto&& fn) {
-    const int64_t r = setRows_[q];
-    const bool isUser = r < m;
-    const Csr& a = isUser ? g_.userItems : g_.itemUsers;
-    const float* w = isUser ? g_.userNorm.data() : g_.itemNorm.data();
-    const int64_t row = isUser ? r : r - m, base = isUser ? m : 0;
-    for (int64_t k = a.indptr[row]; k < a.indptr[row + 1]; ++k) fn(base + a.indices[k], w[k]);
-  };
-  // side 0: user sources (setOrder_[0, setUsers)), side 1: item sources.
+  // Raw pointers in locals: the level stores are char stores, which may alias anything, so
+  // member vectors would be re-read from `this` after every one of them.
+  const int32_t* rowsOfSet = setRows_.data();
+  const int32_t* order = setOrder_.data();
+  const int64_t* uiPtr = g_.userItems.indptr.data();
+  const int64_t* iuPtr = g_.itemUsers.indptr.data();
+  const int32_t* uiIdx = g_.userItems.indices.data();
+  const int32_t* iuIdx = g_.itemUsers.indices.data();
+  const float* uiW = g_.userNorm.data();
+  const float* iuW = g_.itemNorm.data();
+  // side 0: user sources (order[0, setUsers)) reach items; side 1: item sources reach users.
   auto sides = [&](auto&& fn) {
     parallelTasks(2, resolveThreads(threads_, 2), [&](int64_t side, int) {
       const int64_t b = side == 0 ? 0 : setUsers, e = side == 0 ? setUsers : n;
-      for (int64_t p = b; p < e; ++p) forEdges(setOrder_[p], fn);
+      const int64_t* ptr = side == 0 ? uiPtr : iuPtr;
+      const int32_t* idx = side == 0 ? uiIdx : iuIdx;
+      const float* w = side == 0 ? uiW : iuW;
+      const int64_t rowBase = side == 0 ? 0 : m, colBase = side == 0 ? m : 0;
+      for (int64_t p = b; p < e; ++p) {
+        const int32_t q = order[p];
+        const int64_t row = rowsOfSet[q] - rowBase;
+        for (int64_t k = ptr[row]; k < ptr[row + 1]; ++k) fn(q, colBase + idx[k], w[k]);
+      }
     });
   };
   setOff_.assign(rows_ + 1, 0);
-  sides([&](int64_t c, float) {
-    ++setOff_[c + 1];
-    if (level_[c] == kFar) level_[c] = 1;
+  int64_t* off = setOff_.data();
+  int8_t* level = level_.data();
+  sides([&](int32_t, int64_t c, float) {
+    ++off[c + 1];
+    if (level[c] == kFar) level[c] = 1;
   });
-  for (int64_t r = 0; r < rows_; ++r) setOff_[r + 1] += setOff_[r];
-  setSlot_.resize(setOff_[rows_]);
-  setWeight_.resize(setOff_[rows_]);
+  for (int64_t r = 0; r < rows_; ++r) off[r + 1] += off[r];
+  setSlot_.resize(off[rows_]);
+  setWeight_.resize(off[rows_]);
   setCursor_.assign(setOff_.begin(), setOff_.end() - 1);
-  // The slot is the source's position in the set; forEdges does not pass it, so fill per source.
-  parallelTasks(2, resolveThreads(threads_, 2), [&](int64_t side, int) {
-    const int64_t b = side == 0 ? 0 : setUsers, e = side == 0 ? setUsers : n;
-    for (int64_t p = b; p < e; ++p) {
-      const int32_t q = setOrder_[p];
-      forEdges(q, [&](int64_t c, float w) {
-        const int64_t at = setCursor_[c]++;
-        setSlot_[at] = q;
-        setWeight_[at] = w;
-      });
-    }
+  int64_t* cursor = setCursor_.data();
+  int32_t* slot = setSlot_.data();
+  float* weight = setWeight_.data();
+  sides([&](int32_t q, int64_t c, float w) {
+    const int64_t at = cursor[c]++;
+    slot[at] = q;
+    weight[at] = w;
   });
   setEdgesValid_ = true;
 }
