@@ -85,7 +85,9 @@ class LightGcnTrainer {
   LightGcnTrainer(const BipartiteGraph& graph, LightGcnModel& model, const TrainOptions& options);
   ~LightGcnTrainer();
 
-  // One optimizer step on a batch of triples; returns its loss (before the update).
+  // One optimizer step on a batch of triples; returns its loss (before the update). With
+  // localityOrder every call permutes the tables in and out (O(table) each way): trainEpoch does
+  // that once per epoch, so prefer it for throughput.
   BprLoss step(const BprTriple* triples, int64_t n);
   // Loss and full dL/dE0 ((users + items) x dim) of a batch without updating anything (tests,
   // diagnostics). Same kernels as step().
