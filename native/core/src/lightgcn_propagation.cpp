@@ -63,7 +63,7 @@ void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t m
     for (int64_t q = 0; q < n; ++q) level_[set[q]] = 0;
     setRows_.assign(set, set + n);
     levelsComputed_ = 0;
-    within_.clear();
+    withinDone_.assign(withinDone_.size(), 0);  // the lists keep their capacity
     setEdgesValid_ = false;
     if (!allLevelZero_ && layers_ >= 2) {
       buildSetEdges();  // also marks hop 1
@@ -167,13 +167,20 @@ void LightGcnPropagation::buildSetEdges() {
 
 const std::vector<int32_t>& LightGcnPropagation::rowsWithin(int32_t hop) {
   if (hop > levelsComputed_) fail(code::kInternal, "hop levels not computed");
-  if (within_.size() <= static_cast<size_t>(hop)) within_.resize(hop + 1);
+  if (within_.size() <= static_cast<size_t>(hop)) within_.resize(hop + 1), withinDone_.resize(hop + 1, 0);
   auto& list = within_[hop];
-  if (list.empty()) {
-    for (int64_t r = 0; r < rows_; ++r)
-      if (level_[r] <= hop) list.push_back(static_cast<int32_t>(r));
+  if (!withinDone_[hop]) {
+    withinDone_[hop] = 1;
+    list.resize(rows_);
+    int64_t count = 0;
+    const int8_t* level = level_.data();
+    for (int64_t r = 0; r < rows_; ++r) {
+      list[count] = static_cast<int32_t>(r);
+      count += level[r] <= hop;
+    }
+    list.resize(count);
     if (hopSizes_.size() <= static_cast<size_t>(hop)) hopSizes_.resize(hop + 1);
-    hopSizes_[hop] = static_cast<int64_t>(list.size());
+    hopSizes_[hop] = count;
   }
   return list;
 }

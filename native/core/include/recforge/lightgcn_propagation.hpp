@@ -86,6 +86,7 @@ class LightGcnPropagation {
   std::vector<int8_t> level_;                 // hop distance from the set, kFar beyond the last hop
   int32_t levelsComputed_ = -1;               // level_ is exact up to this hop
   std::vector<std::vector<int32_t>> within_;  // within_[k]: sorted rows with level <= k
+  std::vector<char> withinDone_;              // within_[k] is up to date for the current set
   std::vector<int64_t> hopSizes_;
   PropagationTimes times_;
   std::vector<int32_t> setRows_;
