@@ -1,10 +1,11 @@
 // LightGCN kernels on Gowalla (the LightGCN paper's split): one full propagation (forward) and one
 // training epoch with the exact reference protocol (TF sampler, d=64, K=3, B=2048, lambda=1e-4,
 // dense Adam lr=1e-3, init N(0, 0.1^2)).
-//   bench_lightgcn [train.txt] [--epochs N] [--threads T] [--layers K] [--optimizer adam|lazy]
+//   bench_lightgcn [train.txt] [--epochs N] [--threads T] [--layers K] [--optimizer adam|lazy] [--no-reorder]
 // Skips (exit 0) when the data file is absent.
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "recforge/cpu_info.hpp"
 #include "recforge/lightgcn.hpp"
 #include "recforge/parallel.hpp"
+#include "recforge/row_order.hpp"
 
 namespace {
 
@@ -65,12 +67,14 @@ int main(int argc, char** argv) {
   const char* path = "/work/shared/datasets/gowalla/train.txt";
   int epochs = 3, threads = 0, layers = 3;
   rf::OptimizerKind optimizer = rf::OptimizerKind::kAdam;
+  bool reorder = true;
   for (int a = 1; a < argc; ++a) {
     if (!std::strcmp(argv[a], "--epochs") && a + 1 < argc) epochs = std::atoi(argv[++a]);
     else if (!std::strcmp(argv[a], "--threads") && a + 1 < argc) threads = std::atoi(argv[++a]);
     else if (!std::strcmp(argv[a], "--layers") && a + 1 < argc) layers = std::atoi(argv[++a]);
     else if (!std::strcmp(argv[a], "--optimizer") && a + 1 < argc)
       optimizer = !std::strcmp(argv[++a], "lazy") ? rf::OptimizerKind::kLazyAdam : rf::OptimizerKind::kAdam;
+    else if (!std::strcmp(argv[a], "--no-reorder")) reorder = false;
     else path = argv[a];
   }
   rf::Interactions train;
@@ -98,7 +102,9 @@ int main(int argc, char** argv) {
 
   // 1. Full propagation: K products over all 2 * nnz directed edges, plus the fused layer mean.
   {
-    rf::LightGcnPropagation prop(g, d, K, threads);
+    // In the row order training uses (TrainOptions::localityOrder): the graph renumbered.
+    const rf::RowOrder order = rf::breadthFirstOrder(g);
+    rf::LightGcnPropagation prop(reorder ? order.graph : g, d, K, threads);
     std::vector<float> fin(model.ego.size());
     prop.forward(model.ego.data(), fin.data());  // warm-up (page faults)
     std::vector<double> times;
@@ -138,20 +144,44 @@ int main(int argc, char** argv) {
   o.optimizer = optimizer;
   o.threads = threads;
   o.seed = 7;
+  o.localityOrder = reorder;
   rf::LightGcnTrainer trainer(g, model, o);
   std::vector<double> times;
   for (int e = 0; e < epochs; ++e) {
+    trainer.resetPhaseTimes();
+    trainer.propagation().resetTimes();
     auto a = Clock::now();
+    const std::clock_t c0 = std::clock();
     const double loss = trainer.trainEpoch(e);
     const double t = seconds(a, Clock::now());
+    const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
     times.push_back(t);
     const auto& hops = trainer.propagation().hopSizes();
-    std::printf("epoch %d (%s, TF sampler): %.2f s  mean loss %.5f  steps %lld  ", e,
-                optimizer == rf::OptimizerKind::kAdam ? "dense Adam" : "lazy Adam", t, loss,
+    std::printf("epoch %d (%s, TF sampler): %.2f s (cpu %.2f s)  mean loss %.5f  steps %lld  ", e,
+                optimizer == rf::OptimizerKind::kAdam ? "dense Adam" : "lazy Adam", t, cpu, loss,
                 static_cast<long long>(trainer.stepsDone()));
     if (!hops.empty()) std::printf("last batch rows within 0..%zu hops:", hops.size() - 1);
     for (int64_t h : hops) std::printf(" %.1f%%", 100.0 * h / rows);
     std::printf("\n");
+    const rf::TrainPhaseTimes& ph = trainer.phaseTimes();
+    const double per = 1e3 / static_cast<double>(std::max<int64_t>(1, ph.steps));
+    uint64_t hash = 1469598103934665603ull;  // FNV-1a of the table's bits: equal runs print equal hashes
+    for (float x : model.ego) {
+      uint32_t b;
+      std::memcpy(&b, &x, 4);
+      hash = (hash ^ b) * 1099511628211ull;
+    }
+    std::printf("  ego hash %016llx\n", static_cast<unsigned long long>(hash));
+    std::printf("  phases: sampling %.2f s; per step: map %.2f ms, forward %.2f ms, loss %.2f ms, "
+                "backward+Adam %.2f ms, other %.2f ms\n",
+                ph.plan, ph.map * per, ph.forward * per, ph.loss * per, ph.backward * per,
+                (t - ph.plan - ph.map - ph.forward - ph.loss - ph.backward) * per);
+    const rf::PropagationTimes& pt = trainer.propagation().times();
+    std::printf("  propagation per step: levels+lists %.2f ms; forward layers", pt.levels * per);
+    for (size_t k = 0; k < pt.forwardHop.size(); ++k) std::printf(" E%zu %.2f", k + 1, pt.forwardHop[k] * per);
+    std::printf(" ms (E%zu: batch rows + mean); backward", pt.forwardHop.size());
+    for (size_t k = 0; k < pt.backwardHop.size(); ++k) std::printf(" T%zu %.2f", k + 1, pt.backwardHop[k] * per);
+    std::printf(" ms (T%zu: every row + L2 + fused Adam)\n", pt.backwardHop.size());
   }
   if (times.empty()) return 0;
   const double t = median(times);

@@ -1,9 +1,11 @@
 #include "recforge/lightgcn.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <string>
 
+#include "recforge/row_order.hpp"
 #include "recforge/error.hpp"
 #include "recforge/parallel.hpp"
 #include "recforge/rng.hpp"
@@ -14,6 +16,14 @@ namespace {
 
 enum Stream : uint64_t { kInit = 21 };
 constexpr int64_t kInitBlockRows = 64;  // rows per random stream, so init ignores `threads`
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point& t) {
+  const auto now = Clock::now();
+  const double s = std::chrono::duration<double>(now - t).count();
+  t = now;
+  return s;
+}
 
 void checkShape(const BipartiteGraph& g, const LightGcnModel& m) {
   const auto& c = m.config;
@@ -59,7 +69,9 @@ LightGcnTrainer::LightGcnTrainer(const BipartiteGraph& g, LightGcnModel& model, 
   if (o.batchSize < 1) fail(code::kInvalidArgument, "batchSize must be >= 1");
   if (!std::isfinite(o.lambda) || o.lambda < 0) fail(code::kInvalidArgument, "lambda must be finite and >= 0");
   AdamStep::at(o.adam, 1);  // validates lr, betas, eps
-  prop_ = std::make_unique<LightGcnPropagation>(g, model.config.dim, model.config.layers, o.threads);
+  if (o.localityOrder && model.config.layers > 0) order_ = std::make_unique<RowOrder>(breadthFirstOrder(g));
+  prop_ = std::make_unique<LightGcnPropagation>(order_ ? order_->graph : g, model.config.dim, model.config.layers,
+                                                o.threads, order_ ? order_->toOrig.data() : nullptr);
   positives_ = std::make_unique<PositiveSet>(g.userItems);
   negatives_ = std::make_unique<NegativeSampler>(*positives_, o.negatives, o.negativeAlpha);
   if (o.optimizer != OptimizerKind::kSgd) {
@@ -74,16 +86,20 @@ LightGcnTrainer::~LightGcnTrainer() = default;
 BprLoss LightGcnTrainer::forwardBackward(const BprTriple* t, int64_t n, bool allRows,
                                          const LightGcnPropagation::GradSink& sink) {
   const int32_t d = model_.config.dim;
+  auto clock = Clock::now();
   mapBprBatch(t, n, model_.config.users, model_.config.items, batch_);
   const int64_t rows = static_cast<int64_t>(batch_.rows.size());
   final_.resize(rows * d);
   gradFinal_.resize(rows * d);
   slotCoef_.resize(rows);
+  times_.map += since(clock);
   prop_->forwardRows(model_.ego.data(), batch_.rows.data(), rows, final_.data());
+  times_.forward += since(clock);
   const double regDivisor = opt_.regByConfiguredBatch ? opt_.batchSize : static_cast<double>(n);
   const BprLoss loss = bprLossGrad(t, n, batch_, final_.data(), model_.ego.data(), d, opt_.lambda, regDivisor,
                                    gradFinal_.data(), slotCoef_.data(), opt_.threads);
   for (int64_t q = 0; q < rows; ++q) regCoef_[batch_.rows[q]] = slotCoef_[q];
+  times_.loss += since(clock);
   const float* ego = model_.ego.data();
   // The L2 part joins the propagated gradient row by row, just before the sink consumes it (and
   // before an optimizer sink overwrites that row of E0).
@@ -98,17 +114,74 @@ BprLoss LightGcnTrainer::forwardBackward(const BprTriple* t, int64_t n, bool all
     sink(r, cnt, g, worker);
   });
   for (int32_t r : batch_.rows) regCoef_[r] = 0.0f;
+  times_.backward += since(clock);
+  ++times_.steps;
   return loss;
+}
+
+// While alive, the trainer's tables are in internal row order (no-op without localityOrder).
+struct LightGcnTrainer::InternalScope {
+  LightGcnTrainer& t;
+  explicit InternalScope(LightGcnTrainer& trainer) : t(trainer) {
+    if (t.order_) t.permuteTables(true);
+  }
+  ~InternalScope() {
+    if (t.order_) t.permuteTables(false);
+  }
+  InternalScope(const InternalScope&) = delete;
+  InternalScope& operator=(const InternalScope&) = delete;
+};
+
+// Permutes ego, m and v through one spare buffer; the buffers rotate, and the way back rotates
+// them back, so each vector ends up owning the buffer it had before.
+void LightGcnTrainer::permuteTables(bool toInternalOrder) {
+  const int32_t d = model_.config.dim;
+  const int64_t rows = model_.rows();
+  const int32_t* map = toInternalOrder ? order_->toOrig.data() : order_->toInternal.data();
+  std::vector<float>* tables[3] = {&model_.ego, &m_, &v_};
+  spare_.resize(model_.ego.size());
+  for (int k = 0; k < 3; ++k) {
+    std::vector<float>& t = *tables[toInternalOrder ? k : 2 - k];
+    if (t.size() != spare_.size()) continue;  // no moments (SGD)
+    permuteRows(t.data(), map, rows, d, spare_.data(), opt_.threads);
+    t.swap(spare_);
+  }
+}
+
+const BprTriple* LightGcnTrainer::toInternal(const BprTriple* t, int64_t n) {
+  if (!order_) return t;
+  const int32_t m = model_.config.users, items = model_.config.items;
+  const int32_t* in = order_->toInternal.data();
+  mapped_.resize(n);
+  for (int64_t k = 0; k < n; ++k) {
+    BprTriple x = t[k];
+    // Ids out of range stay out of range, for mapBprBatch to report.
+    if (x.user >= 0 && x.user < m) x.user = in[x.user];
+    if (x.pos >= 0 && x.pos < items) x.pos = in[m + x.pos] - m;
+    if (x.neg >= 0 && x.neg < items) x.neg = in[m + x.neg] - m;
+    mapped_[k] = x;
+  }
+  return mapped_.data();
 }
 
 BprLoss LightGcnTrainer::gradient(const BprTriple* t, int64_t n, float* gradEgo) {
   const int32_t d = model_.config.dim;
-  return forwardBackward(t, n, true, [&](const int32_t* r, int64_t cnt, float* g, int) {
-    for (int64_t q = 0; q < cnt; ++q) std::copy(g + q * d, g + (q + 1) * d, gradEgo + static_cast<int64_t>(r[q]) * d);
+  InternalScope scope(*this);
+  const int32_t* toOrig = order_ ? order_->toOrig.data() : nullptr;
+  return forwardBackward(toInternal(t, n), n, true, [&](const int32_t* r, int64_t cnt, float* g, int) {
+    for (int64_t q = 0; q < cnt; ++q) {
+      const int64_t row = toOrig ? toOrig[r[q]] : r[q];
+      std::copy(g + q * d, g + (q + 1) * d, gradEgo + row * d);
+    }
   });
 }
 
 BprLoss LightGcnTrainer::step(const BprTriple* t, int64_t n) {
+  InternalScope scope(*this);
+  return stepInternal(toInternal(t, n), n);
+}
+
+BprLoss LightGcnTrainer::stepInternal(const BprTriple* t, int64_t n) {
   const int32_t d = model_.config.dim;
   float* ego = model_.ego.data();
   BprLoss loss;
@@ -129,16 +202,19 @@ BprLoss LightGcnTrainer::step(const BprTriple* t, int64_t n) {
 }
 
 double LightGcnTrainer::trainEpoch(int64_t epoch, const JobControl& ctl) {
+  auto clock = Clock::now();
   const EpochPlan plan = planEpoch(*negatives_, *positives_, opt_.sampler, opt_.batchSize, opt_.seed, epoch,
                                    opt_.threads, ctl);
+  times_.plan += since(clock);
   const int64_t batches = plan.batches();
   double sum = 0;
   int64_t counted = 0;
+  InternalScope scope(*this);
   for (int64_t b = 0; b < batches; ++b) {
     ctl.checkCancelled();
     const int64_t begin = plan.batchStart[b], end = plan.batchStart[b + 1];
     if (end == begin) continue;
-    sum += step(plan.triples.data() + begin, end - begin).loss;
+    sum += stepInternal(toInternal(plan.triples.data() + begin, end - begin), end - begin).loss;
     ++counted;
     ctl.report(static_cast<double>(b + 1) / batches);
   }

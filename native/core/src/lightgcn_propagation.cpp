@@ -1,6 +1,7 @@
 #include "recforge/lightgcn_propagation.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "graph_pull.hpp"
@@ -13,6 +14,16 @@ namespace {
 
 constexpr int8_t kFar = 127;      // not within the hops computed so far
 constexpr int64_t kBlockRows = 256;  // rows per scheduled task: 64 KiB of output at dim 64
+
+// Adds the seconds since the last lap to `slot` (the phase breakdown, PropagationTimes).
+struct Lap {
+  std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
+  void operator()(double& slot) {
+    const auto now = std::chrono::steady_clock::now();
+    slot += std::chrono::duration<double>(now - at).count();
+    at = now;
+  }
+};
 
 // Runs fn(rows, n, worker) over consecutive blocks of `rows` with dynamic scheduling (row degrees
 // vary a lot). Results are per row, so they do not depend on which worker ran a block.
@@ -29,8 +40,10 @@ void forBlocks(const std::vector<int32_t>& rows, int threads, Fn&& fn) {
 
 }  // namespace
 
-LightGcnPropagation::LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads)
-    : g_(g), rows_(static_cast<int64_t>(g.nUsers()) + g.nItems()), dim_(dim), layers_(layers), threads_(threads) {
+LightGcnPropagation::LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads,
+                                         const int32_t* neighbourRank)
+    : g_(g), rank_(neighbourRank), rows_(static_cast<int64_t>(g.nUsers()) + g.nItems()), dim_(dim), layers_(layers),
+      threads_(threads) {
   if (dim < 1) fail(code::kInvalidArgument, "dim must be >= 1");
   if (layers < 0 || layers > 64) fail(code::kInvalidArgument, "layers must be in [0, 64]");
   if (g.userNorm.size() != g.userItems.indices.size() || g.itemNorm.size() != g.itemUsers.indices.size())
@@ -39,10 +52,7 @@ LightGcnPropagation::LightGcnPropagation(const BipartiteGraph& g, int32_t dim, i
   const size_t table = static_cast<size_t>(rows_) * dim;
   layer_.resize(std::max(0, layers - 1));
   for (auto& l : layer_) l.resize(table);
-  if (layers > 0) {
-    h0_.resize(table);
-    acc_.resize(table);
-  }
+  if (layers > 0) h0_.resize(table);
   level_.assign(rows_, kFar);
 }
 
@@ -53,7 +63,12 @@ void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t m
     for (int64_t q = 0; q < n; ++q) level_[set[q]] = 0;
     setRows_.assign(set, set + n);
     levelsComputed_ = 0;
-    within_.clear();
+    withinDone_.assign(withinDone_.size(), 0);  // the lists keep their capacity
+    setEdgesValid_ = false;
+    if (!allLevelZero_ && layers_ >= 2) {
+      buildSetEdges();  // also marks hop 1
+      levelsComputed_ = 1;
+    }
   }
   if (allLevelZero_) {
     levelsComputed_ = std::max(levelsComputed_, maxHop);
@@ -85,15 +100,87 @@ void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t m
   }
 }
 
+// The edges leaving the set, grouped by destination (counting sort). Sources are visited in
+// ascending neighbour-rank order, which is the order every CSR row lists its neighbours in, so
+// each destination's entries come out in CSR order. Every destination is within 1 hop. User
+// sources only reach items and item sources only users: the two sides run in parallel.
+void LightGcnPropagation::buildSetEdges() {
+  const int32_t m = g_.nUsers();
+  const int64_t n = static_cast<int64_t>(setRows_.size());
+  setOrder_.resize(n);
+  if (rank_) {  // the set is sorted by row id; CSR rows by rank (users still before items)
+    std::vector<uint64_t>& keys = setKeys_;
+    keys.resize(n);
+    for (int64_t q = 0; q < n; ++q) keys[q] = (static_cast<uint64_t>(rank_[setRows_[q]]) << 32) | static_cast<uint64_t>(q);
+    std::sort(keys.begin(), keys.end());
+    for (int64_t q = 0; q < n; ++q) setOrder_[q] = static_cast<int32_t>(keys[q] & 0xffffffffu);
+  } else {
+    for (int64_t q = 0; q < n; ++q) setOrder_[q] = static_cast<int32_t>(q);
+  }
+  const int64_t setUsers = std::lower_bound(setRows_.begin(), setRows_.end(), m) - setRows_.begin();
+  // Raw pointers in locals: the level stores are char stores, which may alias anything, so
+  // member vectors would be re-read from `this` after every one of them.
+  const int32_t* rowsOfSet = setRows_.data();
+  const int32_t* order = setOrder_.data();
+  const int64_t* uiPtr = g_.userItems.indptr.data();
+  const int64_t* iuPtr = g_.itemUsers.indptr.data();
+  const int32_t* uiIdx = g_.userItems.indices.data();
+  const int32_t* iuIdx = g_.itemUsers.indices.data();
+  const float* uiW = g_.userNorm.data();
+  const float* iuW = g_.itemNorm.data();
+  // side 0: user sources (order[0, setUsers)) reach items; side 1: item sources reach users.
+  auto sides = [&](auto&& fn) {
+    parallelTasks(2, resolveThreads(threads_, 2), [&](int64_t side, int) {
+      const int64_t b = side == 0 ? 0 : setUsers, e = side == 0 ? setUsers : n;
+      const int64_t* ptr = side == 0 ? uiPtr : iuPtr;
+      const int32_t* idx = side == 0 ? uiIdx : iuIdx;
+      const float* w = side == 0 ? uiW : iuW;
+      const int64_t rowBase = side == 0 ? 0 : m, colBase = side == 0 ? m : 0;
+      for (int64_t p = b; p < e; ++p) {
+        const int32_t q = order[p];
+        const int64_t row = rowsOfSet[q] - rowBase;
+        for (int64_t k = ptr[row]; k < ptr[row + 1]; ++k) fn(q, colBase + idx[k], w[k]);
+      }
+    });
+  };
+  setOff_.assign(rows_ + 1, 0);
+  int64_t* off = setOff_.data();
+  int8_t* level = level_.data();
+  sides([&](int32_t, int64_t c, float) {
+    ++off[c + 1];
+    if (level[c] == kFar) level[c] = 1;
+  });
+  for (int64_t r = 0; r < rows_; ++r) off[r + 1] += off[r];
+  setSlot_.resize(off[rows_]);
+  setWeight_.resize(off[rows_]);
+  setCursor_.assign(setOff_.begin(), setOff_.end() - 1);
+  int64_t* cursor = setCursor_.data();
+  int32_t* slot = setSlot_.data();
+  float* weight = setWeight_.data();
+  sides([&](int32_t q, int64_t c, float w) {
+    const int64_t at = cursor[c]++;
+    slot[at] = q;
+    weight[at] = w;
+  });
+  setEdgesValid_ = true;
+}
+
 const std::vector<int32_t>& LightGcnPropagation::rowsWithin(int32_t hop) {
   if (hop > levelsComputed_) fail(code::kInternal, "hop levels not computed");
-  if (within_.size() <= static_cast<size_t>(hop)) within_.resize(hop + 1);
+  if (within_.size() <= static_cast<size_t>(hop)) within_.resize(hop + 1), withinDone_.resize(hop + 1, 0);
   auto& list = within_[hop];
-  if (list.empty()) {
-    for (int64_t r = 0; r < rows_; ++r)
-      if (level_[r] <= hop) list.push_back(static_cast<int32_t>(r));
+  if (!withinDone_[hop]) {
+    withinDone_[hop] = 1;
+    list.resize(rows_);
+    int64_t count = 0;
+    const int8_t* level = level_.data();
+    for (int64_t r = 0; r < rows_; ++r) {
+      list[count] = static_cast<int32_t>(r);
+      count += level[r] <= hop;
+    }
+    list.resize(count);
     if (hopSizes_.size() <= static_cast<size_t>(hop)) hopSizes_.resize(hop + 1);
-    hopSizes_[hop] = static_cast<int64_t>(list.size());
+    hopSizes_[hop] = count;
   }
   return list;
 }
@@ -103,14 +190,27 @@ const int8_t* LightGcnPropagation::maskUpTo(int32_t hop) {
   return static_cast<int64_t>(rowsWithin(hop).size()) == rows_ ? nullptr : level_.data();
 }
 
+// For a backward source table valid within `hop` hops: either the mask for a masked pull, or
+// (when most rows are valid) nullptr after zeroing the other rows, so the pull needs no per-edge
+// level test. A zero source adds w * (+0) to a sum that never is -0: the same bits as skipping it.
+const int8_t* LightGcnPropagation::maskOrZero(float* table, int32_t hop) {
+  const int8_t* mask = maskUpTo(hop);
+  if (!mask || 2 * static_cast<int64_t>(rowsWithin(hop).size()) < rows_) return mask;
+  const int64_t d = dim_;
+  parallelChunks(rows_, resolveThreads(threads_, rows_ / 4096 + 1), [&](int64_t b, int64_t e, int) {
+    for (int64_t r = b; r < e; ++r)
+      if (level_[r] > hop) std::fill(table + r * d, table + (r + 1) * d, 0.0f);
+  });
+  return nullptr;
+}
+
 void LightGcnPropagation::pull(const std::vector<int32_t>& rows, const float* src, int32_t maskHop, float* dst) {
   detail::PullSpec spec{&g_, src, dim_, maskHop >= 0 ? level_.data() : nullptr, maskHop};
   forBlocks(rows, threads_, [&](const int32_t* r, int64_t n, int) { detail::pullRows(spec, r, n, dst, true); });
 }
 
 void LightGcnPropagation::forward(const float* ego, float* final) {
-  std::vector<int32_t> all(rows_);
-  for (int64_t r = 0; r < rows_; ++r) all[r] = static_cast<int32_t>(r);
+  const std::vector<int32_t>& all = allRowList();
   forwardRows(ego, all.data(), rows_, final);
 }
 
@@ -119,53 +219,66 @@ void LightGcnPropagation::forwardRows(const float* ego, const int32_t* set, int6
     if (set[q] < 0 || set[q] >= rows_ || (q > 0 && set[q] <= set[q - 1]))
       fail(code::kInvalidArgument, "row set must be sorted, unique and within [0, rows) (row " + std::to_string(q) + ")");
   hopSizes_.clear();
+  Lap lap;
   computeLevels(set, n, std::max(0, layers_ - 1));
+  for (int32_t k = 1; k < layers_; ++k) rowsWithin(k);
+  lap(times_.levels);
+  times_.forwardHop.resize(std::max(1, layers_));
   const int64_t d = dim_;
   const int32_t K = layers_;
   // Layer k is needed on rows within K-k hops of the set; their neighbours are within K-k+1 hops,
   // where layer k-1 was computed, so no mask is needed here.
-  for (int32_t k = 1; k < K; ++k) pull(rowsWithin(K - k), k == 1 ? ego : layer_[k - 2].data(), -1, layer_[k - 1].data());
+  for (int32_t k = 1; k < K; ++k) {
+    pull(rowsWithin(K - k), k == 1 ? ego : layer_[k - 2].data(), -1, layer_[k - 1].data());
+    lap(times_.forwardHop[k - 1]);
+  }
   const std::vector<int32_t>& top = rowsWithin(0);  // == the set
   detail::PullSpec spec{&g_, K <= 1 ? ego : layer_[K - 2].data(), dim_, nullptr, 0};
   const float layersPlusOne = static_cast<float>(K + 1);
-  forBlocks(top, threads_, [&](const int32_t* rows, int64_t cnt, int) {
+  if (meanScratch_.size() < static_cast<size_t>(threads_)) meanScratch_.resize(threads_);
+  forBlocks(top, threads_, [&](const int32_t* rows, int64_t cnt, int worker) {
     float* out = final + (rows - top.data()) * d;
     if (K == 0) {
       for (int64_t q = 0; q < cnt; ++q) std::copy(ego + rows[q] * d, ego + (rows[q] + 1) * d, out + q * d);
       return;
     }
     detail::pullRows(spec, rows, cnt, out, false);
-    // Layer mean in a fixed order: ((E0 + E1) + ...) + EK, divided (as a mean is) by K+1.
+    // Layer mean in a fixed order: ((E0 + E1) + ...) + EK, divided (as a mean is) by K+1. The
+    // partial sum runs over whole rows (layer by layer) so every loop is a plain vector loop.
+    std::vector<float>& sum = meanScratch_[worker];
+    sum.resize(d);
+    float* s = sum.data();
     for (int64_t q = 0; q < cnt; ++q) {
       float* y = out + q * d;
       const int64_t at = static_cast<int64_t>(rows[q]) * d;
-      for (int64_t j = 0; j < d; ++j) {
-        float s = ego[at + j];
-        for (int32_t k = 1; k < K; ++k) s += layer_[k - 1][at + j];
-        y[j] = (s + y[j]) / layersPlusOne;
+      std::copy(ego + at, ego + at + d, s);
+      for (int32_t k = 1; k < K; ++k) {
+        const float* l = layer_[k - 1].data() + at;
+        for (int64_t j = 0; j < d; ++j) s[j] += l[j];
       }
+      for (int64_t j = 0; j < d; ++j) y[j] = (s[j] + y[j]) / layersPlusOne;
     }
   });
+  lap(times_.forwardHop[std::max(0, K - 1)]);
 }
 
 void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const GradSink& sink) {
   if (levelsComputed_ < 0) fail(code::kInternal, "backwardRows needs a forwardRows first");
   const int32_t K = layers_;
   const int64_t d = dim_;
+  Lap lap;
   if (!allRows) computeLevels(nullptr, 0, K);
+  times_.backwardHop.resize(std::max(1, K));
   const std::vector<int32_t>& set = setRows_;
-  std::vector<int32_t> every;
-  if (allRows) {
-    every.resize(rows_);
-    for (int64_t r = 0; r < rows_; ++r) every[r] = static_cast<int32_t>(r);
-  }
-  const std::vector<int32_t>& target = allRows ? every : rowsWithin(K);
-  std::vector<std::vector<float>> scratch(threads_, std::vector<float>(kBlockRows * d));
+  const std::vector<int32_t>& target = allRows ? allRowList() : rowsWithin(K);
+  if (scratch_.size() < static_cast<size_t>(threads_)) scratch_.resize(threads_);
+  for (auto& buf : scratch_)
+    if (buf.size() < static_cast<size_t>(kBlockRows * d)) buf.resize(kBlockRows * d);
   if (K == 0) {  // dE0 = G on the set, zero elsewhere
     const int8_t* level = level_.data();
     // Positions of set rows in `grad`, found by binary search (the set is sorted).
     forBlocks(target, threads_, [&](const int32_t* rows, int64_t cnt, int worker) {
-      float* g = scratch[worker].data();
+      float* g = scratch_[worker].data();
       for (int64_t q = 0; q < cnt; ++q) {
         if (level[rows[q]] == 0) {
           const int64_t at = std::lower_bound(set.begin(), set.end(), rows[q]) - set.begin();
@@ -178,38 +291,67 @@ void LightGcnPropagation::backwardRows(const float* grad, bool allRows, const Gr
     });
     return;
   }
-  // H0 = G scattered to global rows; acc holds H0 + ... + Hk on rows within k hops.
-  for (size_t q = 0; q < set.size(); ++q) {
-    std::copy(grad + q * d, grad + (q + 1) * d, h0_.data() + static_cast<int64_t>(set[q]) * d);
-    std::copy(grad + q * d, grad + (q + 1) * d, acc_.data() + static_cast<int64_t>(set[q]) * d);
-  }
+  // Horner form of the mean: T_0 = G, T_k = G + A_hat T_{k-1}, dE0 = T_K / (K+1). G is zero off
+  // the set, so "G +" only touches set rows, and T_k is non-zero within k hops only. One product
+  // per layer and no running-sum table (the plain sum H_0 + ... + H_K read and wrote one more
+  // table per hop).
+  float* h0 = h0_.data();
+  for (size_t q = 0; q < set.size(); ++q)
+    std::copy(grad + q * d, grad + (q + 1) * d, h0 + static_cast<int64_t>(set[q]) * d);
   const int8_t* level = level_.data();
+  // y = G_r + y on set rows (elsewhere G_r = +0 and y is never -0, so skipping the add is exact).
+  auto addG = [&](int32_t r, float* y) {
+    if (level[r] != 0) return;
+    const float* gr = h0 + static_cast<int64_t>(r) * d;
+    for (int64_t j = 0; j < d; ++j) y[j] = gr[j] + y[j];
+  };
   for (int32_t k = 1; k < K; ++k) {
-    // H_k is non-zero within k hops; its sources (H_{k-1}) are valid within k-1 hops only.
-    detail::PullSpec spec{&g_, k == 1 ? h0_.data() : layer_[k - 2].data(), dim_, maskUpTo(k - 1), k - 1};
-    float* hk = layer_[k - 1].data();
+    // T_k is non-zero within k hops; its sources (T_{k-1}) are valid within k-1 hops only. The
+    // first hop reads the set only: through the set's edge lists rather than a masked pull that
+    // would visit every edge of the 1-hop rows to find the few into the set.
+    detail::PullSpec spec{&g_, k == 1 ? h0 : layer_[k - 2].data(), dim_, nullptr, k - 1};
+    if (k >= 2) spec.level = maskOrZero(layer_[k - 2].data(), k - 1);
+    else spec.level = maskUpTo(0);
+    const bool lists = k == 1 && setEdgesValid_;
+    detail::ListSpec list{setOff_.data(), setSlot_.data(), setWeight_.data(), grad, dim_};
+    float* tk = layer_[k - 1].data();
     forBlocks(rowsWithin(k), threads_, [&](const int32_t* rows, int64_t cnt, int) {
-      detail::pullRows(spec, rows, cnt, hk, true);
-      for (int64_t q = 0; q < cnt; ++q) {
-        const int64_t at = static_cast<int64_t>(rows[q]) * d;
-        const bool had = level[rows[q]] <= k - 1;
-        for (int64_t j = 0; j < d; ++j) acc_[at + j] = (had ? acc_[at + j] : 0.0f) + hk[at + j];
-      }
+      if (lists)
+        detail::pullLists(list, rows, cnt, tk, true);
+      else
+        detail::pullRows(spec, rows, cnt, tk, true);
+      for (int64_t q = 0; q < cnt; ++q) addG(rows[q], tk + static_cast<int64_t>(rows[q]) * d);
     });
+    lap(times_.backwardHop[k - 1]);
   }
-  detail::PullSpec spec{&g_, K == 1 ? h0_.data() : layer_[K - 2].data(), dim_, maskUpTo(K - 1), K - 1};
+  detail::PullSpec spec{&g_, K == 1 ? h0 : layer_[K - 2].data(), dim_, nullptr, K - 1};
+  spec.level = K >= 2 ? maskOrZero(layer_[K - 2].data(), K - 1) : maskUpTo(0);
   const float layersPlusOne = static_cast<float>(K + 1);
   forBlocks(target, threads_, [&](const int32_t* rows, int64_t cnt, int worker) {
-    float* g = scratch[worker].data();
+    float* g = scratch_[worker].data();
     detail::pullRows(spec, rows, cnt, g, false);
-    for (int64_t q = 0; q < cnt; ++q) {
-      const int64_t at = static_cast<int64_t>(rows[q]) * d;
-      const bool had = level[rows[q]] <= K - 1;
-      float* y = g + q * d;
-      for (int64_t j = 0; j < d; ++j) y[j] = ((had ? acc_[at + j] : 0.0f) + y[j]) / layersPlusOne;
-    }
+    for (int64_t q = 0; q < cnt; ++q) addG(rows[q], g + q * d);
+    detail::divideAll(g, cnt * d, layersPlusOne);
     sink(rows, cnt, g, worker);
   });
+  lap(times_.backwardHop[K - 1]);
+}
+
+void LightGcnPropagation::backward(const float* grad, float* dE0) {
+  const std::vector<int32_t>& all = allRowList();
+  computeLevels(all.data(), rows_, layers_);
+  const int64_t d = dim_;
+  backwardRows(grad, true, [&](const int32_t* r, int64_t n, float* g, int) {
+    for (int64_t q = 0; q < n; ++q) std::copy(g + q * d, g + (q + 1) * d, dE0 + static_cast<int64_t>(r[q]) * d);
+  });
+}
+
+const std::vector<int32_t>& LightGcnPropagation::allRowList() {
+  if (static_cast<int64_t>(allRows_.size()) != rows_) {
+    allRows_.resize(rows_);
+    for (int64_t r = 0; r < rows_; ++r) allRows_[r] = static_cast<int32_t>(r);
+  }
+  return allRows_;
 }
 
 }  // namespace rf

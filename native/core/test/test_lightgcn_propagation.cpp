@@ -78,7 +78,13 @@ TEST(propagation_sparse_backward_equals_dense_backward) {
     for (int32_t K : {0, 1, 2, 3}) {
       rf::LightGcnPropagation prop(s.g, d, K, 3);
       auto e0 = randomTable(rows, d, 0.1, 2);
+    for (int setKind = 0; setKind < 2; ++setKind) {
+      // A few rows (masked hops), and many rows (most rows within a hop: zeroed, unmasked hops).
       std::vector<int32_t> set{1, 5, 40, 71, 70 + 6, 150};
+      if (setKind == 1) {
+        set.clear();
+        for (int32_t r = 0; r < rows; r += 3) set.push_back(r);
+      }
       std::vector<float> fin(set.size() * d);
       prop.forwardRows(e0.data(), set.data(), static_cast<int64_t>(set.size()), fin.data());
       auto gc = randomTable(static_cast<int64_t>(set.size()), d, 1.0, 3);
@@ -107,4 +113,6 @@ TEST(propagation_sparse_backward_equals_dense_backward) {
         }
       }
     }
+    }
 }
+

@@ -16,6 +16,8 @@
 
 namespace rf {
 
+struct RowOrder;
+
 struct LightGcnConfig {
   int32_t users = 0;
   int32_t items = 0;
@@ -55,17 +57,37 @@ struct TrainOptions {
   AdamOptions adam;  // adam.lr is the learning rate for SGD too
   int threads = 0;
   uint64_t seed = 0;
+  // Performance only (results are bit-identical either way): while training, keep the tables in
+  // a cache-friendly internal row order (breadth-first over the graph). The caller's tables are
+  // permuted in when step()/gradient()/trainEpoch() starts and back before it returns (or
+  // throws), so between calls everything is in the original order.
+  bool localityOrder = true;
 };
 
 // Holds the optimizer state and workspaces of one training run; the model and graph must outlive
 // it. Same (model, options) and the same calls give bit-identical embeddings, whatever `threads`
-// (on one machine: ISA clones may round differently).
+// (on one machine: ISA clones may round differently). With options.localityOrder, model.ego and
+// the Adam moments are held in an internal row order while a call runs (progress callbacks of
+// trainEpoch included) and are back in the original order when it returns.
+// Wall-clock seconds spent in each phase of training (accumulated over steps and epochs; for the
+// benchmark's breakdown). backward includes the fused optimizer update.
+struct TrainPhaseTimes {
+  double plan = 0;      // epoch sampling (trainEpoch only)
+  double map = 0;       // batch -> unique rows
+  double forward = 0;   // propagation of the batch rows
+  double loss = 0;      // BPR + L2 and dL/dfinal
+  double backward = 0;  // backward propagation + L2 gradient + optimizer
+  int64_t steps = 0;
+};
+
 class LightGcnTrainer {
  public:
   LightGcnTrainer(const BipartiteGraph& graph, LightGcnModel& model, const TrainOptions& options);
   ~LightGcnTrainer();
 
-  // One optimizer step on a batch of triples; returns its loss (before the update).
+  // One optimizer step on a batch of triples; returns its loss (before the update). With
+  // localityOrder every call permutes the tables in and out (O(table) each way): trainEpoch does
+  // that once per epoch, so prefer it for throughput.
   BprLoss step(const BprTriple* triples, int64_t n);
   // Loss and full dL/dE0 ((users + items) x dim) of a batch without updating anything (tests,
   // diagnostics). Same kernels as step().
@@ -76,14 +98,25 @@ class LightGcnTrainer {
   double trainEpoch(int64_t epoch, const JobControl& ctl = {});
 
   int64_t stepsDone() const { return steps_; }
+  // Works in the trainer's internal row numbering (see TrainOptions::localityOrder).
   const LightGcnPropagation& propagation() const { return *prop_; }
+  LightGcnPropagation& propagation() { return *prop_; }
+  const TrainPhaseTimes& phaseTimes() const { return times_; }
+  void resetPhaseTimes() { times_ = {}; }
 
  private:
+  struct InternalScope;
   BprLoss forwardBackward(const BprTriple* triples, int64_t n, bool allRows, const LightGcnPropagation::GradSink& sink);
+  BprLoss stepInternal(const BprTriple* triples, int64_t n);
+  const BprTriple* toInternal(const BprTriple* triples, int64_t n);
+  void permuteTables(bool toInternalOrder);
 
   const BipartiteGraph& graph_;
   LightGcnModel& model_;
   TrainOptions opt_;
+  std::unique_ptr<RowOrder> order_;  // localityOrder: the internal numbering and graph
+  std::vector<float> spare_;                 // permutation buffer
+  std::vector<BprTriple> mapped_;            // the current batch in internal ids
   std::unique_ptr<LightGcnPropagation> prop_;
   std::unique_ptr<PositiveSet> positives_;
   std::unique_ptr<NegativeSampler> negatives_;
@@ -92,6 +125,7 @@ class LightGcnTrainer {
   std::vector<float> final_, gradFinal_, slotCoef_;
   BprBatch batch_;
   int64_t steps_ = 0;
+  TrainPhaseTimes times_;
 
  public:
   // Checkpoint access (used by the addon to save and restore a run bit-for-bit): the Adam

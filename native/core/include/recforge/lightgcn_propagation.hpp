@@ -23,14 +23,25 @@
 
 namespace rf {
 
+// Wall-clock seconds per phase of forwardRows / backwardRows, accumulated (benchmark breakdown).
+struct PropagationTimes {
+  double levels = 0;                // hop levels, the set's edge lists and row lists (forward)
+  std::vector<double> forwardHop;   // [k-1]: layer k (the last entry includes the layer mean)
+  std::vector<double> backwardHop;  // [k-1]: T_k (the last entry includes the sink, e.g. Adam)
+};
+
 class LightGcnPropagation {
  public:
   // Receives dL/dE0 (propagation part) for a block of rows: grad is n x dim, row q belongs to
   // global row rows[q]. The sink may modify grad (it is scratch). `worker` is in [0, threads).
   using GradSink = std::function<void(const int32_t* rows, int64_t n, float* grad, int worker)>;
 
-  // Keeps a reference to `g` (it must outlive this object). Allocates K+1 (M+N) x dim buffers.
-  LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads);
+  // Keeps a reference to `g` (it must outlive this object). Allocates K (M+N) x dim buffers.
+  // neighbourRank (optional, kept by reference, one per global row): the key each CSR row of `g`
+  // is sorted by, when that is not the row id (a renumbered graph that keeps its original
+  // neighbour order, see row_order.hpp).
+  LightGcnPropagation(const BipartiteGraph& g, int32_t dim, int32_t layers, int threads,
+                      const int32_t* neighbourRank = nullptr);
 
   int64_t rows() const { return rows_; }
   int32_t dim() const { return dim_; }
@@ -41,8 +52,10 @@ class LightGcnPropagation {
   // The same for the sorted, unique global rows `set` only: final is n x dim, row q = set[q].
   // Remembers the hop neighbourhood of `set` for backwardRows.
   void forwardRows(const float* ego, const int32_t* set, int64_t n, float* final);
-  // dE0 = mean over k of A_hat^k G for every row (G, dE0: rows() x dim). Same as forward().
-  void backward(const float* grad, float* dE0) { forward(grad, dE0); }
+  // dE0 = mean over k of A_hat^k G for every row (G, dE0: rows() x dim), computed exactly as
+  // backwardRows computes it (Horner form: (G + A_hat(G + ... + A_hat G)) / (K+1)), so the two
+  // agree bit for bit. Replaces the remembered row set (like forward()).
+  void backward(const float* grad, float* dE0);
   // Backward of the last forwardRows: grad is n x dim, dL/dfinal on the rows of that call (zero
   // elsewhere). Hands dL/dE0 to `sink` for every row that can be non-zero (the K-hop
   // neighbourhood of the set) or, with allRows, for every row (zero rows included, e.g. for a
@@ -52,14 +65,20 @@ class LightGcnPropagation {
   // Rows within k hops of the last set, k = 0..K (sizes after forwardRows/backwardRows; for the
   // benchmark's report of how much work the sparsity saved).
   const std::vector<int64_t>& hopSizes() const { return hopSizes_; }
+  const PropagationTimes& times() const { return times_; }
+  void resetTimes() { times_ = {}; }
 
  private:
   void computeLevels(const int32_t* set, int64_t n, int32_t maxHop);
+  void buildSetEdges();
   const std::vector<int32_t>& rowsWithin(int32_t hop);
   const int8_t* maskUpTo(int32_t hop);
+  const int8_t* maskOrZero(float* table, int32_t hop);
   void pull(const std::vector<int32_t>& rows, const float* src, int32_t maskHop, float* dst);
+  const std::vector<int32_t>& allRowList();
 
   const BipartiteGraph& g_;
+  const int32_t* rank_;
   int64_t rows_;
   int32_t dim_, layers_;
   int threads_;
@@ -67,10 +86,22 @@ class LightGcnPropagation {
   std::vector<int8_t> level_;                 // hop distance from the set, kFar beyond the last hop
   int32_t levelsComputed_ = -1;               // level_ is exact up to this hop
   std::vector<std::vector<int32_t>> within_;  // within_[k]: sorted rows with level <= k
+  std::vector<char> withinDone_;              // within_[k] is up to date for the current set
   std::vector<int64_t> hopSizes_;
+  PropagationTimes times_;
   std::vector<int32_t> setRows_;
-  std::vector<std::vector<float>> layer_;  // E1..E_{K-1} in forward, H1..H_{K-1} in backward
-  std::vector<float> h0_, acc_;            // backward: G scattered, running sum of H_0..H_k
+  // Edges out of the set grouped by destination (buildSetEdges): entries [setOff_[r], setOff_[r+1])
+  // of row r hold the set position (row of the compact gradient) and the edge weight.
+  bool setEdgesValid_ = false;
+  std::vector<int64_t> setOff_, setCursor_;
+  std::vector<int32_t> setSlot_, setOrder_;
+  std::vector<float> setWeight_;
+  std::vector<uint64_t> setKeys_;
+  std::vector<std::vector<float>> layer_;  // E1..E_{K-1} in forward, T1..T_{K-1} in backward
+  std::vector<float> h0_;                        // backward: G scattered to global rows (set rows only)
+  std::vector<std::vector<float>> meanScratch_;  // per worker: one row of the forward's layer sum
+  std::vector<std::vector<float>> scratch_;      // per worker: one block of dE0 rows for the sink
+  std::vector<int32_t> allRows_;                 // 0..rows()-1
 };
 
 }  // namespace rf
