@@ -12,7 +12,7 @@ import { RecforgeError } from './errors.js';
 import type { AsyncOptions } from './job.js';
 import type { LightGCN } from './lightgcn.js';
 import type { EpochEvent } from './model.js';
-import { parseModelFile, serializeModel } from './model-file.js';
+import { parseModelFile, serializeModel, verifyModelChecksum } from './model-file.js';
 import type { RawLightGcnState, RawTrainOptions } from './native.js';
 import { writeFileAtomic } from './safetensors.js';
 import type { BestEpoch } from './trainer.js';
@@ -54,6 +54,7 @@ export async function readCheckpoint(path: string, model: LightGCN): Promise<Che
   } catch (e) {
     throw new RecforgeError('E_IO', `${path}: cannot read checkpoint (${(e as Error).message})`, { file: path, cause: e });
   }
+  await verifyModelChecksum(bytes, path);
   const parsed = parseModelFile(bytes, path);
   const bad = (what: string) => new RecforgeError('E_PARSE', `${path}: ${what}`, { file: path });
   let trainer: { epoch?: unknown; best?: unknown; sinceBest?: unknown; options?: unknown; steps?: unknown };

@@ -7,7 +7,7 @@
  * can also be loaded as a model.
  * @module
  */
-import { createHash } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Dataset } from './dataset.js';
 import { IdMap } from './dataset.js';
@@ -79,6 +79,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   } catch (e) {
     throw new RecforgeError('E_IO', `${path}: cannot read (${(e as Error).message})`, { file: path, cause: e });
   }
+  await verifyModelChecksum(bytes, path);
   return instantiateModel(parseModelFile(bytes, path), path, options);
 }
 
@@ -116,23 +117,41 @@ export async function serializeModel(model: LightGCN, history: readonly EpochEve
   };
   if (model.userIds) metadata.user_ids = JSON.stringify(model.userIds.toJSON());
   if (model.itemIds) metadata.item_ids = JSON.stringify(model.itemIds.toJSON());
-  metadata.data_sha256 = dataHash(tensors);
+  metadata.data_sha256 = await dataHash(tensors);
   return serializeSafetensors({ tensors, metadata });
 }
 
-/** SHA-256 of the data section: the tensors' bytes in name order, as serializeSafetensors lays them out. */
-function dataHash(tensors: Record<string, Tensor>): string {
-  const h = createHash('sha256');
-  for (const name of Object.keys(tensors).sort()) {
+/**
+ * SHA-256 of the data section: the tensors' bytes in name order, as serializeSafetensors lays
+ * them out. WebCrypto hashes on the libuv thread pool, so tens of megabytes never block the loop.
+ */
+async function dataHash(tensors: Record<string, Tensor>): Promise<string> {
+  const parts = Object.keys(tensors).sort().map((name) => {
     const d = tensors[name].data;
-    h.update(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-  }
-  return h.digest('hex');
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  });
+  return sha256Hex(Buffer.concat(parts));
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+}
+
+/**
+ * Checks the data checksum of model file bytes (when the file has one) off the event loop.
+ * Throws E_PARSE naming `file` on a mismatch. @internal
+ */
+export async function verifyModelChecksum(bytes: Uint8Array, file: string): Promise<void> {
+  const meta = parseSafetensors(bytes, file).metadata;
+  if (meta.data_sha256 === undefined) return;
+  const headerLen = Number(Buffer.from(bytes.buffer, bytes.byteOffset, 8).readBigUInt64LE(0));
+  if ((await sha256Hex(bytes.subarray(8 + headerLen))) !== meta.data_sha256)
+    throw new RecforgeError('E_PARSE', `${file}: tensor data is corrupted (checksum mismatch)`, { file });
 }
 
 /**
  * Parses and validates model file bytes; every inconsistency is E_PARSE naming `file`, so a
- * damaged file never reaches native code. @internal
+ * damaged file never reaches native code. Callers run {@link verifyModelChecksum} first. @internal
  */
 export function parseModelFile(bytes: Uint8Array, file: string): ParsedModel {
   const bad = (what: string, cause?: unknown) => new RecforgeError('E_PARSE', `${file}: ${what}`, { file, cause });
@@ -142,11 +161,6 @@ export function parseModelFile(bytes: Uint8Array, file: string): ParsedModel {
   const version = Number(meta.format_version);
   if (!Number.isInteger(version) || version < 1 || version > MODEL_FORMAT_VERSION)
     throw bad(`unsupported format_version ${JSON.stringify(meta.format_version)} (this build reads 1..${MODEL_FORMAT_VERSION})`);
-  if (meta.data_sha256 !== undefined) {
-    const headerLen = Number(Buffer.from(bytes.buffer, bytes.byteOffset, 8).readBigUInt64LE(0));
-    const digest = createHash('sha256').update(bytes.subarray(8 + headerLen)).digest('hex');
-    if (digest !== meta.data_sha256) throw bad('tensor data is corrupted (checksum mismatch)');
-  }
   const json = (key: string): unknown => {
     if (meta[key] === undefined) return undefined;
     try {
