@@ -93,7 +93,9 @@ class LightGcnPropagation {
   // Edges out of the set grouped by destination (buildSetEdges): entries [setOff_[r], setOff_[r+1])
   // of row r hold the set position (row of the compact gradient) and the edge weight.
   bool setEdgesValid_ = false;
-  std::vector<int64_t> setOff_, setCursor_;
+  std::vector<int64_t> setOff_;
+  std::vector<int64_t> partStart_;                 // buildSetEdges: first source (rank order) of each part
+  std::vector<std::vector<int64_t>> partCursor_;   // buildSetEdges: per part, counts then cursors per row
   std::vector<int32_t> setSlot_, setOrder_;
   std::vector<float> setWeight_;
   std::vector<uint64_t> setKeys_;
