@@ -28,15 +28,19 @@ struct Lap {
 // Runs fn(rows, n, worker) over consecutive blocks of `rows` with dynamic scheduling (row degrees
 // vary a lot). Results are per row, so they do not depend on which worker ran a block.
 template <class Fn>
-void forBlocks(const std::vector<int32_t>& rows, int threads, Fn&& fn) {
+void forBlocks(const std::vector<int32_t>& rows, int threads, Fn&& fn, int64_t blockRows = kBlockRows) {
   const int64_t n = static_cast<int64_t>(rows.size());
-  const int64_t blocks = (n + kBlockRows - 1) / kBlockRows;
+  const int64_t blocks = (n + blockRows - 1) / blockRows;
   if (blocks == 0) return;
   parallelTasks(blocks, resolveThreads(threads, blocks), [&](int64_t b, int worker) {
-    const int64_t begin = b * kBlockRows;
-    fn(rows.data() + begin, std::min(kBlockRows, n - begin), worker);
+    const int64_t begin = b * blockRows;
+    fn(rows.data() + begin, std::min(blockRows, n - begin), worker);
   });
 }
+
+// Rows per task for the batch rows' last layer: a few thousand rows, among them the most popular
+// items (thousands of edges each), so 256-row blocks left one thread finishing a heavy block alone.
+constexpr int64_t kTopBlockRows = 16;
 
 }  // namespace
 
@@ -313,7 +317,7 @@ void LightGcnPropagation::forwardRows(const float* ego, const int32_t* set, int6
       }
       for (int64_t j = 0; j < d; ++j) y[j] = (s[j] + y[j]) / layersPlusOne;
     }
-  });
+  }, kTopBlockRows);
   lap(times_.forwardHop[std::max(0, K - 1)]);
 }
 
