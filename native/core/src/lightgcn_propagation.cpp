@@ -119,11 +119,14 @@ void LightGcnPropagation::buildSetEdges() {
   const int64_t n = static_cast<int64_t>(setRows_.size());
   setOrder_.resize(n);
   if (rank_) {  // the set is sorted by row id; CSR rows by rank (users still before items)
-    std::vector<uint64_t>& keys = setKeys_;
-    keys.resize(n);
-    for (int64_t q = 0; q < n; ++q) keys[q] = (static_cast<uint64_t>(rank_[setRows_[q]]) << 32) | static_cast<uint64_t>(q);
-    std::sort(keys.begin(), keys.end());
-    for (int64_t q = 0; q < n; ++q) setOrder_[q] = static_cast<int32_t>(keys[q] & 0xffffffffu);
+    // Ranks are a permutation of [0, rows): a rank-indexed table (kept at -1 between calls)
+    // orders the set in one pass over the rows instead of a sort.
+    if (static_cast<int64_t>(byRank_.size()) != rows_) byRank_.assign(rows_, -1);
+    int32_t* at = byRank_.data();
+    for (int64_t q = 0; q < n; ++q) at[rank_[setRows_[q]]] = static_cast<int32_t>(q);
+    int64_t p = 0;
+    for (int64_t k = 0; k < rows_ && p < n; ++k)
+      if (at[k] >= 0) setOrder_[p++] = at[k], at[k] = -1;
   } else {
     for (int64_t q = 0; q < n; ++q) setOrder_[q] = static_cast<int32_t>(q);
   }
