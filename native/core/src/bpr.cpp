@@ -28,9 +28,25 @@ void mapBprBatch(const BprTriple* t, int64_t n, int32_t users, int32_t items, Bp
     out.rows.push_back(users + t[k].neg);
   }
   out.slots = out.rows;
-  std::sort(out.rows.begin(), out.rows.end());
-  out.rows.erase(std::unique(out.rows.begin(), out.rows.end()), out.rows.end());
-  for (auto& s : out.slots) s = static_cast<int32_t>(std::lower_bound(out.rows.begin(), out.rows.end(), s) - out.rows.begin());
+  const int64_t total = static_cast<int64_t>(users) + items;
+  if (total > 64 * 3 * n) {  // tiny batch, huge table: sort + binary search
+    std::sort(out.rows.begin(), out.rows.end());
+    out.rows.erase(std::unique(out.rows.begin(), out.rows.end()), out.rows.end());
+    for (auto& s : out.slots) s = static_cast<int32_t>(std::lower_bound(out.rows.begin(), out.rows.end(), s) - out.rows.begin());
+    return;
+  }
+  // Mark the rows in a row-indexed table, collect them in row order (sorted and unique by
+  // construction), number them, look the slots up, and leave the table at -1 again.
+  std::vector<int32_t>& at = out.positionOf;
+  if (static_cast<int64_t>(at.size()) != total) at.assign(total, -1);
+  int32_t* pos = at.data();
+  for (int32_t r : out.slots) pos[r] = 0;
+  out.rows.clear();
+  for (int64_t r = 0; r < total; ++r)
+    if (pos[r] == 0) out.rows.push_back(static_cast<int32_t>(r));
+  for (size_t q = 0; q < out.rows.size(); ++q) pos[out.rows[q]] = static_cast<int32_t>(q);
+  for (auto& s : out.slots) s = pos[s];
+  for (int32_t r : out.rows) pos[r] = -1;
 }
 
 namespace {

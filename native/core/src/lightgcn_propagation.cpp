@@ -28,15 +28,19 @@ struct Lap {
 // Runs fn(rows, n, worker) over consecutive blocks of `rows` with dynamic scheduling (row degrees
 // vary a lot). Results are per row, so they do not depend on which worker ran a block.
 template <class Fn>
-void forBlocks(const std::vector<int32_t>& rows, int threads, Fn&& fn) {
+void forBlocks(const std::vector<int32_t>& rows, int threads, Fn&& fn, int64_t blockRows = kBlockRows) {
   const int64_t n = static_cast<int64_t>(rows.size());
-  const int64_t blocks = (n + kBlockRows - 1) / kBlockRows;
+  const int64_t blocks = (n + blockRows - 1) / blockRows;
   if (blocks == 0) return;
   parallelTasks(blocks, resolveThreads(threads, blocks), [&](int64_t b, int worker) {
-    const int64_t begin = b * kBlockRows;
-    fn(rows.data() + begin, std::min(kBlockRows, n - begin), worker);
+    const int64_t begin = b * blockRows;
+    fn(rows.data() + begin, std::min(blockRows, n - begin), worker);
   });
 }
+
+// Rows per task for the batch rows' last layer: a few thousand rows, among them the most popular
+// items (thousands of edges each), so 256-row blocks left one thread finishing a heavy block alone.
+constexpr int64_t kTopBlockRows = 16;
 
 }  // namespace
 
@@ -102,22 +106,30 @@ void LightGcnPropagation::computeLevels(const int32_t* set, int64_t n, int32_t m
 
 // The edges leaving the set, grouped by destination (counting sort). Sources are visited in
 // ascending neighbour-rank order, which is the order every CSR row lists its neighbours in, so
-// each destination's entries come out in CSR order. Every destination is within 1 hop. User
-// sources only reach items and item sources only users: the two sides run in parallel.
+// each destination's entries come out in CSR order. Every destination is within 1 hop.
+//
+// Parallel counting sort: the rank-ordered sources are cut into `parts` contiguous pieces of about
+// equal edge counts (most edges come from the batch's popular items, so a split by side would leave
+// one thread with nearly all of them). Each part counts its edges per destination in its own
+// array; a pass over the rows turns the counts into per-part cursors (part p's entries of row r
+// follow those of parts < p, i.e. of lower-ranked sources), and each part fills its own entries.
+// The layout is exactly the sequential one, whatever the number of parts.
 void LightGcnPropagation::buildSetEdges() {
   const int32_t m = g_.nUsers();
   const int64_t n = static_cast<int64_t>(setRows_.size());
   setOrder_.resize(n);
   if (rank_) {  // the set is sorted by row id; CSR rows by rank (users still before items)
-    std::vector<uint64_t>& keys = setKeys_;
-    keys.resize(n);
-    for (int64_t q = 0; q < n; ++q) keys[q] = (static_cast<uint64_t>(rank_[setRows_[q]]) << 32) | static_cast<uint64_t>(q);
-    std::sort(keys.begin(), keys.end());
-    for (int64_t q = 0; q < n; ++q) setOrder_[q] = static_cast<int32_t>(keys[q] & 0xffffffffu);
+    // Ranks are a permutation of [0, rows): a rank-indexed table (kept at -1 between calls)
+    // orders the set in one pass over the rows instead of a sort.
+    if (static_cast<int64_t>(byRank_.size()) != rows_) byRank_.assign(rows_, -1);
+    int32_t* at = byRank_.data();
+    for (int64_t q = 0; q < n; ++q) at[rank_[setRows_[q]]] = static_cast<int32_t>(q);
+    int64_t p = 0;
+    for (int64_t k = 0; k < rows_ && p < n; ++k)
+      if (at[k] >= 0) setOrder_[p++] = at[k], at[k] = -1;
   } else {
     for (int64_t q = 0; q < n; ++q) setOrder_[q] = static_cast<int32_t>(q);
   }
-  const int64_t setUsers = std::lower_bound(setRows_.begin(), setRows_.end(), m) - setRows_.begin();
   // Raw pointers in locals: the level stores are char stores, which may alias anything, so
   // member vectors would be re-read from `this` after every one of them.
   const int32_t* rowsOfSet = setRows_.data();
@@ -128,39 +140,89 @@ void LightGcnPropagation::buildSetEdges() {
   const int32_t* iuIdx = g_.itemUsers.indices.data();
   const float* uiW = g_.userNorm.data();
   const float* iuW = g_.itemNorm.data();
-  // side 0: user sources (order[0, setUsers)) reach items; side 1: item sources reach users.
-  auto sides = [&](auto&& fn) {
-    parallelTasks(2, resolveThreads(threads_, 2), [&](int64_t side, int) {
-      const int64_t b = side == 0 ? 0 : setUsers, e = side == 0 ? setUsers : n;
-      const int64_t* ptr = side == 0 ? uiPtr : iuPtr;
-      const int32_t* idx = side == 0 ? uiIdx : iuIdx;
-      const float* w = side == 0 ? uiW : iuW;
-      const int64_t rowBase = side == 0 ? 0 : m, colBase = side == 0 ? m : 0;
-      for (int64_t p = b; p < e; ++p) {
-        const int32_t q = order[p];
-        const int64_t row = rowsOfSet[q] - rowBase;
-        for (int64_t k = ptr[row]; k < ptr[row + 1]; ++k) fn(q, colBase + idx[k], w[k]);
-      }
+  // Source p of the rank order: its CSR range and the offset of its neighbours' global rows.
+  auto source = [&](int64_t p, int64_t& b, int64_t& e) -> int64_t {
+    const int32_t r = rowsOfSet[order[p]];
+    if (r < m) {
+      b = uiPtr[r], e = uiPtr[r + 1];
+      return m;
+    }
+    b = iuPtr[r - m], e = iuPtr[r - m + 1];
+    return 0;
+  };
+  // Parts of about equal edge counts (an edge prefix over the rank order).
+  const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({threads_, n, 64})));
+  partStart_.assign(parts + 1, n);
+  partStart_[0] = 0;
+  {
+    int64_t total = 0;
+    for (int64_t p = 0; p < n; ++p) {
+      int64_t b, e;
+      source(p, b, e);
+      total += e - b;
+    }
+    int64_t acc = 0;
+    int next = 1;
+    for (int64_t p = 0; p < n && next < parts; ++p) {
+      while (next < parts && acc * parts >= total * next) partStart_[next++] = p;
+      int64_t b, e;
+      source(p, b, e);
+      acc += e - b;
+    }
+  }
+  const int64_t* start = partStart_.data();
+  if (partCursor_.size() < static_cast<size_t>(parts)) partCursor_.resize(parts);
+  auto eachPart = [&](auto&& fn) {
+    parallelChunks(parts, parts, [&](int64_t p0, int64_t p1, int) {
+      for (int64_t part = p0; part < p1; ++part) fn(static_cast<int>(part));
     });
   };
-  setOff_.assign(rows_ + 1, 0);
+  eachPart([&](int part) {
+    std::vector<int64_t>& cnt = partCursor_[part];
+    cnt.assign(rows_, 0);
+    int64_t* c = cnt.data();
+    for (int64_t p = start[part]; p < start[part + 1]; ++p) {
+      int64_t b, e;
+      const int64_t base = source(p, b, e);
+      const int32_t* idx = base == m ? uiIdx : iuIdx;
+      for (int64_t k = b; k < e; ++k) ++c[base + idx[k]];
+    }
+  });
+  setOff_.resize(rows_ + 1);
   int64_t* off = setOff_.data();
   int8_t* level = level_.data();
-  sides([&](int32_t, int64_t c, float) {
-    ++off[c + 1];
-    if (level[c] == kFar) level[c] = 1;
-  });
-  for (int64_t r = 0; r < rows_; ++r) off[r + 1] += off[r];
+  int64_t* cur[64];
+  const int used = parts;
+  for (int part = 0; part < used; ++part) cur[part] = partCursor_[part].data();
+  off[0] = 0;
+  for (int64_t r = 0; r < rows_; ++r) {
+    int64_t at = off[r];
+    for (int part = 0; part < used; ++part) {
+      const int64_t k = cur[part][r];
+      cur[part][r] = at;
+      at += k;
+    }
+    off[r + 1] = at;
+    if (at != off[r] && level[r] == kFar) level[r] = 1;
+  }
   setSlot_.resize(off[rows_]);
   setWeight_.resize(off[rows_]);
-  setCursor_.assign(setOff_.begin(), setOff_.end() - 1);
-  int64_t* cursor = setCursor_.data();
   int32_t* slot = setSlot_.data();
   float* weight = setWeight_.data();
-  sides([&](int32_t q, int64_t c, float w) {
-    const int64_t at = cursor[c]++;
-    slot[at] = q;
-    weight[at] = w;
+  eachPart([&](int part) {
+    int64_t* c = partCursor_[part].data();
+    for (int64_t p = start[part]; p < start[part + 1]; ++p) {
+      int64_t b, e;
+      const int64_t base = source(p, b, e);
+      const int32_t* idx = base == m ? uiIdx : iuIdx;
+      const float* w = base == m ? uiW : iuW;
+      const int32_t q = order[p];
+      for (int64_t k = b; k < e; ++k) {
+        const int64_t at = c[base + idx[k]]++;
+        slot[at] = q;
+        weight[at] = w[k];
+      }
+    }
   });
   setEdgesValid_ = true;
 }
@@ -258,7 +320,7 @@ void LightGcnPropagation::forwardRows(const float* ego, const int32_t* set, int6
       }
       for (int64_t j = 0; j < d; ++j) y[j] = (s[j] + y[j]) / layersPlusOne;
     }
-  });
+  }, kTopBlockRows);
   lap(times_.forwardHop[std::max(0, K - 1)]);
 }
 

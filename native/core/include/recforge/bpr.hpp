@@ -19,9 +19,12 @@ struct BprTriple {
 struct BprBatch {
   std::vector<int32_t> rows;   // sorted, unique
   std::vector<int32_t> slots;  // 3 per triple: positions in `rows` of u, i, j
+  // Scratch of mapBprBatch: one entry per global row, -1 between calls (empty until needed).
+  std::vector<int32_t> positionOf;
 };
 
-// Validates ids (E_OUT_OF_RANGE) and fills `out`. O(B log B).
+// Validates ids (E_OUT_OF_RANGE) and fills `out`. O(B log B), or O(B + users + items) through a
+// row-indexed table when the batch is not tiny next to the table (the same result either way).
 void mapBprBatch(const BprTriple* triples, int64_t n, int32_t users, int32_t items, BprBatch& out);
 
 struct BprLoss {

@@ -93,10 +93,12 @@ class LightGcnPropagation {
   // Edges out of the set grouped by destination (buildSetEdges): entries [setOff_[r], setOff_[r+1])
   // of row r hold the set position (row of the compact gradient) and the edge weight.
   bool setEdgesValid_ = false;
-  std::vector<int64_t> setOff_, setCursor_;
+  std::vector<int64_t> setOff_;
+  std::vector<int64_t> partStart_;                 // buildSetEdges: first source (rank order) of each part
+  std::vector<std::vector<int64_t>> partCursor_;   // buildSetEdges: per part, counts then cursors per row
   std::vector<int32_t> setSlot_, setOrder_;
   std::vector<float> setWeight_;
-  std::vector<uint64_t> setKeys_;
+  std::vector<int32_t> byRank_;  // buildSetEdges: set position by neighbour rank, -1 elsewhere
   std::vector<std::vector<float>> layer_;  // E1..E_{K-1} in forward, T1..T_{K-1} in backward
   std::vector<float> h0_;                        // backward: G scattered to global rows (set rows only)
   std::vector<std::vector<float>> meanScratch_;  // per worker: one row of the forward's layer sum
