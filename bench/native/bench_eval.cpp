@@ -8,62 +8,28 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "recforge/evaluate.hpp"
 #include "recforge/parallel.hpp"
 #include "recforge/rng.hpp"
 
 namespace {
 
-struct Pairs {
-  std::vector<int32_t> users, items;
-  int32_t maxUser = -1, maxItem = -1;
-};
-
-bool readLists(const std::string& path, Pairs& out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ss(line);
-    long long u, i;
-    if (!(ss >> u)) continue;
-    while (ss >> i) {
-      out.users.push_back(static_cast<int32_t>(u));
-      out.items.push_back(static_cast<int32_t>(i));
-      out.maxItem = std::max<int32_t>(out.maxItem, static_cast<int32_t>(i));
-    }
-    out.maxUser = std::max<int32_t>(out.maxUser, static_cast<int32_t>(u));
-  }
-  return true;
-}
-
 // Gowalla-like synthetic split: ~27 train and ~7 test items per user.
-void synthetic(int32_t nUsers, int32_t nItems, Pairs& train, Pairs& test) {
+void synthetic(int32_t nUsers, int32_t nItems, rf::Interactions& train, rf::Interactions& test) {
   rf::Rng rng(42, 0);
   for (int32_t u = 0; u < nUsers; ++u) {
     for (int t = 0; t < 27; ++t) train.users.push_back(u), train.items.push_back(static_cast<int32_t>(rng.below(nItems)));
     for (int t = 0; t < 7; ++t) test.users.push_back(u), test.items.push_back(static_cast<int32_t>(rng.below(nItems)));
   }
-  train.maxUser = test.maxUser = nUsers - 1;
-  train.maxItem = test.maxItem = nItems - 1;
+  train.nUsers = test.nUsers = nUsers;
+  train.nItems = test.nItems = nItems;
 }
 
-template <class Fn>
-double medianSeconds(int runs, Fn fn) {
-  std::vector<double> t;
-  for (int r = 0; r < runs; ++r) {
-    const auto a = std::chrono::steady_clock::now();
-    fn();
-    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count());
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
-}
+using bench::medianSeconds;
 
 }  // namespace
 
@@ -73,14 +39,14 @@ int main(int argc, char** argv) {
   const int runs = argc > 3 ? std::atoi(argv[3]) : (argc == 2 ? std::atoi(argv[1]) : 5);
   const int32_t dim = 64;
 
-  Pairs train, test;
-  const bool real = readLists(trainPath, train) && readLists(testPath, test);
+  rf::Interactions train, test;
+  const bool real = bench::loadLines(trainPath, train) && bench::loadLines(testPath, test);
   if (!real) {
-    train = Pairs{}, test = Pairs{};
+    train = rf::Interactions{}, test = rf::Interactions{};
     synthetic(29858, 40981, train, test);
   }
-  const int32_t nUsers = std::max(train.maxUser, test.maxUser) + 1;
-  const int32_t nItems = std::max(train.maxItem, test.maxItem) + 1;
+  const int32_t nUsers = std::max(train.nUsers, test.nUsers);
+  const int32_t nItems = std::max(train.nItems, test.nItems);
   const rf::Csr trainCsr = rf::buildCsr(train.users.data(), train.items.data(), train.users.size(), nUsers, nItems);
   const rf::Csr testCsr = rf::buildCsr(test.users.data(), test.items.data(), test.users.size(), nUsers, nItems);
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "recforge/cpu_info.hpp"
 #include "recforge/lightgcn.hpp"
 #include "recforge/parallel.hpp"
@@ -23,47 +24,9 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-// "user item item ..." per line, ids 0-based; an empty item list is allowed.
-bool loadTrain(const char* path, rf::Interactions& out) {
-  FILE* f = std::fopen(path, "rb");
-  if (!f) return false;
-  std::string text;
-  char buf[1 << 16];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-  std::fclose(f);
-  int32_t maxUser = -1, maxItem = -1;
-  const char* p = text.c_str();
-  while (*p) {
-    bool first = true;
-    int32_t user = -1;
-    while (*p && *p != '\n') {
-      while (*p == ' ' || *p == '\t' || *p == '\r') ++p;
-      if (*p < '0' || *p > '9') break;
-      const int32_t v = static_cast<int32_t>(std::strtol(p, const_cast<char**>(&p), 10));
-      if (first) {
-        user = v;
-        maxUser = std::max(maxUser, v);
-        first = false;
-      } else {
-        out.users.push_back(user);
-        out.items.push_back(v);
-        maxItem = std::max(maxItem, v);
-      }
-    }
-    while (*p && *p != '\n') ++p;
-    if (*p) ++p;
-  }
-  out.nUsers = maxUser + 1;
-  out.nItems = maxItem + 1;
-  return true;
-}
+using bench::Clock;
+using bench::median;
+using bench::seconds;
 
 }  // namespace
 
@@ -85,7 +48,7 @@ int main(int argc, char** argv) {
     else path = argv[a];
   }
   rf::Interactions train;
-  if (!loadTrain(path, train)) {
+  if (!bench::loadLines(path, train)) {
     std::printf("bench_lightgcn: %s not found, skipping\n", path);
     return 0;
   }

@@ -6,25 +6,19 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "recforge/csr.hpp"
 #include "recforge/parse.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using bench::Clock;
+using bench::median;
+using bench::seconds;
 
 bool endsWith(const std::string& s, const char* suffix) {
   const size_t n = std::strlen(suffix);
@@ -61,14 +55,11 @@ double bandwidthGBs(size_t bytes, int threads) {
 
 int main(int argc, char** argv) {
   const std::string path = argc > 1 ? argv[1] : "/work/shared/datasets/gowalla/train.txt";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::string text;
+  if (!bench::readText(path, text)) {
     std::printf("bench_load: %s not found, skipping\n", path.c_str());
     return 0;
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
   const bool delimited = argc > 2 ? std::strcmp(argv[2], "delimited") == 0
                                   : endsWith(path, ".csv") || endsWith(path, ".tsv") || endsWith(path, ".data");
 
