@@ -4,13 +4,13 @@
 # evaluated on test every 20 epochs, stopping after 5 evaluations without a new best Recall@20
 # (best-on-test, the paper protocol). Resumes from its checkpoint when one exists, so it can be
 # started again after a killed process or a new session:
-#   bash bench/parity/gowalla-lightgcn.sh [run-dir]      (run-dir default: ../runs/gowalla-lgcn3)
+#   [GOWALLA_DIR=...] bash bench/parity/gowalla-lightgcn.sh [run-dir]   (default: ../runs/gowalla-lgcn3)
 # Run it from a separate checkout (the running addon must not be rebuilt under it). The JSON log
 # (one object per epoch) goes to run-dir/log.jsonl; copy it to bench/results/ when done.
 set -u
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${1:-$repo/../runs/gowalla-lgcn3}
-G=$repo/../shared/datasets/gowalla
+G=${GOWALLA_DIR:-$repo/../shared/datasets/gowalla}  # set GOWALLA_DIR from a checkout elsewhere
 mkdir -p "$dir"
 resume=()
 [ -f "$dir/checkpoint.safetensors" ] && resume=(--resume "$dir/checkpoint.safetensors")
