@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { CleanReport } from './clean.js';
 import { fileURLToPath } from 'node:url';
 
 /** Native cancellation flag, flipped from an AbortSignal listener. */
@@ -169,18 +170,9 @@ export interface RawDelimitedOptions {
   minWeight?: number;
 }
 
-/** What the native cleaner returns. */
-export interface RawCleaned {
+/** What the native cleaner returns: the public report's counts and maps, with raw edges. */
+export interface RawCleaned extends Omit<CleanReport, 'data'> {
   data: RawEdges;
-  duplicatesRemoved: number;
-  interactionsDropped: number;
-  usersDropped: number;
-  itemsDropped: number;
-  rounds: number;
-  userNewToOld?: Int32Array;
-  itemNewToOld?: Int32Array;
-  userOldToNew?: Int32Array;
-  itemOldToNew?: Int32Array;
 }
 
 /** The loader family of the raw addon (see native/addon/load_*.hpp). */

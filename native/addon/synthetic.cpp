@@ -4,6 +4,7 @@
 
 #include "convert.hpp"
 #include "errors.hpp"
+#include "interactions_convert.hpp"
 #include "job.hpp"
 #include "recforge/synthetic.hpp"
 
@@ -28,13 +29,6 @@ rf::SyntheticOptions parseOptions(const Napi::Value& v) {
   return s;
 }
 
-Napi::Object edgesObject(Napi::Env env, rf::Interactions& x) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("users", toInt32Array(env, std::move(x.users)));
-  o.Set("items", toInt32Array(env, std::move(x.items)));
-  return o;
-}
-
 class SyntheticJob : public Job {
  public:
   SyntheticJob(Napi::Env env, const Napi::CallbackInfo& info)
@@ -46,8 +40,8 @@ class SyntheticJob : public Job {
     Napi::Object o = Napi::Object::New(env);
     o.Set("nUsers", data_.train.nUsers);
     o.Set("nItems", data_.train.nItems);
-    o.Set("train", edgesObject(env, data_.train));
-    o.Set("test", edgesObject(env, data_.test));
+    o.Set("train", interactionsObject(env, std::move(data_.train)));
+    o.Set("test", interactionsObject(env, std::move(data_.test)));
     return o;
   }
 
