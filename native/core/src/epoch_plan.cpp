@@ -11,7 +11,7 @@ namespace rf {
 namespace {
 
 // Stream ids: each random decision has its own stream, keyed by epoch (and batch / block).
-enum Stream : uint64_t { kTfUsers = 11, kTorchUsers, kStratShuffle, kTriples };
+enum Stream : uint64_t { kTfUsers = 11, kTorchUsers, kStratShuffle, kTriples, kPairShuffle };
 
 constexpr int64_t kTripleBlock = 1024;  // triples per (positive, negative) random stream
 
@@ -22,9 +22,9 @@ std::vector<int32_t> usersWithItems(const Csr& ui) {
   return out;
 }
 
-// Given triples whose user is set, draws each positive and negative.
-void fillItems(std::vector<BprTriple>& t, const NegativeSampler& neg, const Csr& ui, uint64_t seed, int64_t epoch,
-               int threads, const JobControl& ctl) {
+// Given triples whose user (and, with !drawPositives, positive) is set, draws the rest.
+void fillItems(std::vector<BprTriple>& t, const NegativeSampler& neg, const Csr& ui, bool drawPositives, uint64_t seed,
+               int64_t epoch, int threads, const JobControl& ctl) {
   const int64_t n = static_cast<int64_t>(t.size());
   const int64_t blocks = (n + kTripleBlock - 1) / kTripleBlock;
   parallelChunks(blocks, resolveThreads(threads, blocks), [&](int64_t b0, int64_t b1, int) {
@@ -33,7 +33,7 @@ void fillItems(std::vector<BprTriple>& t, const NegativeSampler& neg, const Csr&
       Rng rng(seed, hash3(kTriples, static_cast<uint64_t>(epoch), static_cast<uint64_t>(b)));
       for (int64_t k = b * kTripleBlock; k < std::min(n, (b + 1) * kTripleBlock); ++k) {
         const int32_t u = t[k].user;
-        t[k].pos = ui.rowBegin(u)[rng.below(static_cast<uint64_t>(ui.degree(u)))];
+        if (drawPositives) t[k].pos = ui.rowBegin(u)[rng.below(static_cast<uint64_t>(ui.degree(u)))];
         t[k].neg = neg.draw(u, rng);
       }
     }
@@ -98,10 +98,27 @@ EpochPlan planEpoch(const NegativeSampler& negatives, const PositiveSet& positiv
       cutBatches(plan, batchSize);
       break;
     }
+    case EpochKind::kShuffledPairs: {
+      t.reserve(nTrain);
+      for (int32_t u = 0; u < ui.rows; ++u)
+        for (const int32_t* i = ui.rowBegin(u); i != ui.rowEnd(u); ++i) t.push_back({u, *i, 0});
+      Rng rng(seed, hash3(kPairShuffle, ep, 0));
+      for (int64_t k = static_cast<int64_t>(t.size()) - 1; k > 0; --k) std::swap(t[k], t[rng.below(k + 1)]);
+      cutBatches(plan, batchSize);
+      break;
+    }
   }
   ctl.checkCancelled();
-  fillItems(t, negatives, ui, seed, epoch, threads, ctl);
+  fillItems(t, negatives, ui, kind != EpochKind::kShuffledPairs, seed, epoch, threads, ctl);
   return plan;
+}
+
+void dropPartialLastBatch(EpochPlan& plan, int32_t batchSize) {
+  const int64_t b = plan.batches();
+  if (b > 1 && plan.batchStart[b] - plan.batchStart[b - 1] < batchSize) {
+    plan.batchStart.pop_back();
+    plan.triples.resize(plan.batchStart.back());
+  }
 }
 
 }  // namespace rf

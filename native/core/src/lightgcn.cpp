@@ -15,6 +15,9 @@ namespace rf {
 namespace {
 
 enum Stream : uint64_t { kInit = 21 };
+// Sampler stream of Matryoshka negatives for step()/gradient() calls outside trainEpoch: far
+// above any epoch number, one per step.
+constexpr uint64_t kDirectStepStream = uint64_t{1} << 62;
 constexpr int64_t kInitBlockRows = 64;  // rows per random stream, so init ignores `threads`
 
 using Clock = std::chrono::steady_clock;
@@ -49,8 +52,15 @@ LightGcnModel LightGcnModel::create(const LightGcnConfig& c, int threads) {
   parallelChunks(blocks, resolveThreads(threads, blocks), [&](int64_t b0, int64_t b1, int) {
     for (int64_t b = b0; b < b1; ++b) {
       Rng rng(c.seed, hash3(kInit, static_cast<uint64_t>(b), 0));
-      for (int64_t k = b * perBlock; k < std::min(total, (b + 1) * perBlock); ++k)
-        m.ego[k] = static_cast<float>(c.initStd * rng.normal());
+      for (int64_t k = b * perBlock; k < std::min(total, (b + 1) * perBlock); ++k) {
+        if (c.init == InitKind::kNormal) {
+          m.ego[k] = static_cast<float>(c.initStd * rng.normal());
+        } else {
+          const double rows = k / c.dim < c.users ? c.users : c.items;  // the table this row belongs to
+          const double bound = std::sqrt(6.0 / (rows + c.dim));
+          m.ego[k] = static_cast<float>(bound * (2.0 * rng.uniform() - 1.0));
+        }
+      }
     }
   });
   return m;
@@ -69,7 +79,8 @@ LightGcnTrainer::LightGcnTrainer(const BipartiteGraph& g, LightGcnModel& model, 
   if (o.batchSize < 1) fail(code::kInvalidArgument, "batchSize must be >= 1");
   if (!std::isfinite(o.lambda) || o.lambda < 0) fail(code::kInvalidArgument, "lambda must be finite and >= 0");
   AdamStep::at(o.adam, 1);  // validates lr, betas, eps
-  if (o.localityOrder && model.config.layers > 0) order_ = std::make_unique<RowOrder>(breadthFirstOrder(g));
+  if (o.matryoshka) levels_ = validateLevels(o.matryoshka->levels, model.config.dim);
+  if (o.localityOrder && model.config.layers > 0 && !o.matryoshka) order_ = std::make_unique<RowOrder>(breadthFirstOrder(g));
   prop_ = std::make_unique<LightGcnPropagation>(order_ ? order_->graph : g, model.config.dim, model.config.layers,
                                                 o.threads, order_ ? order_->toOrig.data() : nullptr);
   positives_ = std::make_unique<PositiveSet>(g.userItems);
@@ -87,7 +98,11 @@ BprLoss LightGcnTrainer::forwardBackward(const BprTriple* t, int64_t n, bool all
                                          const LightGcnPropagation::GradSink& sink) {
   const int32_t d = model_.config.dim;
   auto clock = Clock::now();
-  mapBprBatch(t, n, model_.config.users, model_.config.items, batch_);
+  if (opt_.matryoshka) {
+    chooseMatryoshkaNegatives(t, n);
+    times_.sample += since(clock);
+  }
+  mapBatch(t, n);
   const int64_t rows = static_cast<int64_t>(batch_.rows.size());
   final_.resize(rows * d);
   gradFinal_.resize(rows * d);
@@ -95,9 +110,7 @@ BprLoss LightGcnTrainer::forwardBackward(const BprTriple* t, int64_t n, bool all
   times_.map += since(clock);
   prop_->forwardRows(model_.ego.data(), batch_.rows.data(), rows, final_.data());
   times_.forward += since(clock);
-  const double regDivisor = opt_.regByConfiguredBatch ? opt_.batchSize : static_cast<double>(n);
-  const BprLoss loss = bprLossGrad(t, n, batch_, final_.data(), model_.ego.data(), d, opt_.lambda, regDivisor,
-                                   gradFinal_.data(), slotCoef_.data(), opt_.threads);
+  const BprLoss loss = lossOfBatch(t, n);
   for (int64_t q = 0; q < rows; ++q) regCoef_[batch_.rows[q]] = slotCoef_[q];
   times_.loss += since(clock);
   const float* ego = model_.ego.data();
@@ -117,6 +130,46 @@ BprLoss LightGcnTrainer::forwardBackward(const BprTriple* t, int64_t n, bool all
   times_.backward += since(clock);
   ++times_.steps;
   return loss;
+}
+
+void LightGcnTrainer::chooseMatryoshkaNegatives(const BprTriple* t, int64_t n) {
+  const MatryoshkaMode mode = opt_.matryoshka->mode;
+  mrlUsers_.resize(n);
+  mrlPos_.resize(n);
+  for (int64_t q = 0; q < n; ++q) mrlUsers_[q] = t[q].user, mrlPos_[q] = t[q].pos;
+  mrlNeg_.resize(n * negativesPerTriple(mode, levels_));
+  const float* final = model_.ego.data();  // MF: the final embeddings are the table itself
+  if (model_.config.layers > 0) {
+    finalAll_.resize(model_.ego.size());
+    prop_->forward(model_.ego.data(), finalAll_.data());
+    final = finalAll_.data();
+  }
+  sampleMatryoshkaNegatives(mrlUsers_.data(), mrlPos_.data(), n, *negatives_, model_.config.users, model_.config.items,
+                            final, model_.config.dim, levels_, mode, {opt_.seed, streamEpoch_, streamFirst_, opt_.threads},
+                            mrlNeg_.data());
+}
+
+void LightGcnTrainer::mapBatch(const BprTriple* t, int64_t n) {
+  if (opt_.matryoshka)
+    mapMatryoshkaBatch(mrlUsers_.data(), mrlPos_.data(), mrlNeg_.data(), n,
+                       negativesPerTriple(opt_.matryoshka->mode, levels_), model_.config.users, model_.config.items, batch_);
+  else
+    mapBprBatch(t, n, model_.config.users, model_.config.items, batch_);
+}
+
+BprLoss LightGcnTrainer::lossOfBatch(const BprTriple* t, int64_t n) {
+  const double regDivisor = opt_.regByConfiguredBatch ? opt_.batchSize : static_cast<double>(n);
+  if (!opt_.matryoshka)
+    return bprLossGrad(t, n, batch_, final_.data(), model_.ego.data(), model_.config.dim, opt_.lambda, regDivisor,
+                       gradFinal_.data(), slotCoef_.data(), opt_.threads);
+  const MatryoshkaLoss m = matryoshkaLossGrad(n, batch_, final_.data(), model_.ego.data(), model_.config.dim, levels_,
+                                              opt_.matryoshka->mode, opt_.lambda, regDivisor, gradFinal_.data(),
+                                              slotCoef_.data(), opt_.threads);
+  BprLoss out;
+  out.loss = m.loss;
+  out.bpr = m.rank;
+  out.reg = m.reg;
+  return out;
 }
 
 // While alive, the trainer's tables are in internal row order (no-op without localityOrder).
@@ -168,6 +221,8 @@ BprLoss LightGcnTrainer::gradient(const BprTriple* t, int64_t n, float* gradEgo)
   const int32_t d = model_.config.dim;
   InternalScope scope(*this);
   const int32_t* toOrig = order_ ? order_->toOrig.data() : nullptr;
+  streamEpoch_ = kDirectStepStream + static_cast<uint64_t>(steps_);
+  streamFirst_ = 0;
   return forwardBackward(toInternal(t, n), n, true, [&](const int32_t* r, int64_t cnt, float* g, int) {
     for (int64_t q = 0; q < cnt; ++q) {
       const int64_t row = toOrig ? toOrig[r[q]] : r[q];
@@ -178,6 +233,8 @@ BprLoss LightGcnTrainer::gradient(const BprTriple* t, int64_t n, float* gradEgo)
 
 BprLoss LightGcnTrainer::step(const BprTriple* t, int64_t n) {
   InternalScope scope(*this);
+  streamEpoch_ = kDirectStepStream + static_cast<uint64_t>(steps_);
+  streamFirst_ = 0;
   return stepInternal(toInternal(t, n), n);
 }
 
@@ -203,8 +260,9 @@ BprLoss LightGcnTrainer::stepInternal(const BprTriple* t, int64_t n) {
 
 double LightGcnTrainer::trainEpoch(int64_t epoch, const JobControl& ctl) {
   auto clock = Clock::now();
-  const EpochPlan plan = planEpoch(*negatives_, *positives_, opt_.sampler, opt_.batchSize, opt_.seed, epoch,
+  EpochPlan plan = planEpoch(*negatives_, *positives_, opt_.sampler, opt_.batchSize, opt_.seed, epoch,
                                    opt_.threads, ctl);
+  if (opt_.dropLastPartial) dropPartialLastBatch(plan, opt_.batchSize);
   times_.plan += since(clock);
   const int64_t batches = plan.batches();
   double sum = 0;
@@ -214,6 +272,8 @@ double LightGcnTrainer::trainEpoch(int64_t epoch, const JobControl& ctl) {
     ctl.checkCancelled();
     const int64_t begin = plan.batchStart[b], end = plan.batchStart[b + 1];
     if (end == begin) continue;
+    streamEpoch_ = static_cast<uint64_t>(epoch);
+    streamFirst_ = begin;
     sum += stepInternal(toInternal(plan.triples.data() + begin, end - begin), end - begin).loss;
     ++counted;
     ctl.report(static_cast<double>(b + 1) / batches);

@@ -7,6 +7,7 @@
 
 #include "recforge/bpr.hpp"
 #include "recforge/csr.hpp"
+#include "recforge/lightgcn.hpp"
 #include "recforge/rng.hpp"
 
 namespace rftest {
@@ -84,6 +85,31 @@ inline double naiveBprLoss(const std::vector<rf::BprTriple>& t, const std::vecto
   }
   const double b = static_cast<double>(t.size());
   return bpr / b + lambda * reg / (2 * b);
+}
+
+// n training triples with a positive from the user's train items and a uniform non-positive.
+inline std::vector<rf::BprTriple> someTriples(const rf::BipartiteGraph& g, int n, uint64_t seed) {
+  rf::Rng rng(seed, 1);
+  std::vector<rf::BprTriple> t;
+  while (static_cast<int>(t.size()) < n) {
+    const int32_t u = static_cast<int32_t>(rng.below(g.nUsers()));
+    if (g.userItems.degree(u) == 0) continue;
+    const int32_t i = g.userItems.rowBegin(u)[rng.below(g.userItems.degree(u))];
+    const int32_t j = static_cast<int32_t>(rng.below(g.nItems()));
+    if (!g.userItems.contains(u, j)) t.push_back({u, i, j});
+  }
+  return t;
+}
+
+inline rf::LightGcnConfig modelConfig(const rf::BipartiteGraph& g, int32_t d, int32_t K, double std, uint64_t seed) {
+  rf::LightGcnConfig c;
+  c.users = g.nUsers();
+  c.items = g.nItems();
+  c.dim = d;
+  c.layers = K;
+  c.initStd = std;
+  c.seed = seed;
+  return c;
 }
 
 inline bool sameBits(const float* a, const float* b, size_t n) { return std::memcmp(a, b, n * sizeof(float)) == 0; }

@@ -19,41 +19,17 @@ double referenceLoss(const rf::BipartiteGraph& g, const std::vector<double>& ego
   return rftest::naiveBprLoss(t, fin, ego, g.nUsers(), d, lambda);
 }
 
-std::vector<rf::BprTriple> someTriples(const rf::BipartiteGraph& g, int n, uint64_t seed) {
-  rf::Rng rng(seed, 1);
-  std::vector<rf::BprTriple> t;
-  while (static_cast<int>(t.size()) < n) {
-    const int32_t u = static_cast<int32_t>(rng.below(g.nUsers()));
-    if (g.userItems.degree(u) == 0) continue;
-    const int32_t i = g.userItems.rowBegin(u)[rng.below(g.userItems.degree(u))];
-    const int32_t j = static_cast<int32_t>(rng.below(g.nItems()));
-    if (!g.userItems.contains(u, j)) t.push_back({u, i, j});
-  }
-  return t;
-}
-
-rf::LightGcnConfig config(const rf::BipartiteGraph& g, int32_t d, int32_t K, double std, uint64_t seed) {
-  rf::LightGcnConfig c;
-  c.users = g.nUsers();
-  c.items = g.nItems();
-  c.dim = d;
-  c.layers = K;
-  c.initStd = std;
-  c.seed = seed;
-  return c;
-}
-
 }  // namespace
 
 TEST(lightgcn_pipeline_gradient_matches_finite_differences) {
   auto s = rftest::randomGraph(9, 11, 0.3, 31, /*isolatedUser=*/2, /*isolatedItem=*/4);
   const int32_t d = 4;
   const double lambda = 0.05;
-  auto t = someTriples(s.g, 7, 3);
+  auto t = rftest::someTriples(s.g, 7, 3);
   t.push_back({2, 4, 1});  // isolated rows in the batch: gradient through layer 0 only
   t.push_back(t[0]);       // repeated triple: L2 counted twice
   for (int32_t K : {0, 1, 2, 3}) {
-    auto model = rf::LightGcnModel::create(config(s.g, d, K, 0.5, 7), 2);
+    auto model = rf::LightGcnModel::create(rftest::modelConfig(s.g, d, K, 0.5, 7), 2);
     rf::TrainOptions o;
     o.lambda = lambda;
     o.threads = 2;
@@ -77,9 +53,9 @@ TEST(lightgcn_pipeline_gradient_matches_finite_differences) {
 
 TEST(lightgcn_fused_adam_step_equals_gradient_then_adam) {
   auto s = rftest::randomGraph(40, 30, 0.1, 5);
-  auto t = someTriples(s.g, 25, 4);
+  auto t = rftest::someTriples(s.g, 25, 4);
   for (int32_t K : {0, 2}) {
-    auto a = rf::LightGcnModel::create(config(s.g, 16, K, 0.1, 3));
+    auto a = rf::LightGcnModel::create(rftest::modelConfig(s.g, 16, K, 0.1, 3));
     auto b = a;
     rf::TrainOptions o;
     o.adam.lr = 0.01;
@@ -97,9 +73,9 @@ TEST(lightgcn_fused_adam_step_equals_gradient_then_adam) {
 TEST(lightgcn_lazy_updates_touch_only_the_k_hop_neighbourhood) {
   // A sparse graph so that the 1-hop neighbourhood of the batch is far from everything.
   auto s = rftest::randomGraph(60, 60, 0.02, 8);
-  auto t = someTriples(s.g, 2, 6);
+  auto t = rftest::someTriples(s.g, 2, 6);
   for (auto kind : {rf::OptimizerKind::kLazyAdam, rf::OptimizerKind::kSgd}) {
-    auto model = rf::LightGcnModel::create(config(s.g, 8, 1, 0.1, 1));
+    auto model = rf::LightGcnModel::create(rftest::modelConfig(s.g, 8, 1, 0.1, 1));
     const auto before = model.ego;
     rf::TrainOptions o;
     o.optimizer = kind;
@@ -126,7 +102,7 @@ TEST(lightgcn_epoch_is_bit_identical_for_same_seed_and_any_threads) {
   auto data = rf::generateSynthetic(so);
   auto g = rf::buildGraph(rf::EdgeView::of(data.train));
   auto run = [&](int threads, uint64_t seed) {
-    auto model = rf::LightGcnModel::create(config(g, 16, 3, 0.1, 11), threads);
+    auto model = rf::LightGcnModel::create(rftest::modelConfig(g, 16, 3, 0.1, 11), threads);
     rf::TrainOptions o;
     o.batchSize = 64;
     o.threads = threads;
@@ -151,7 +127,7 @@ TEST(lightgcn_and_mf_learn_on_synthetic_data) {
   auto g = rf::buildGraph(rf::EdgeView::of(data.train));
   for (int32_t K : {0, 2}) {
     for (auto sampler : {rf::EpochKind::kTfDistinctUsers, rf::EpochKind::kTorchStratified}) {
-      auto model = rf::LightGcnModel::create(config(g, 16, K, 0.1, 2));
+      auto model = rf::LightGcnModel::create(rftest::modelConfig(g, 16, K, 0.1, 2));
       rf::TrainOptions o;
       o.batchSize = 128;
       o.adam.lr = 0.01;
@@ -185,14 +161,14 @@ TEST(lightgcn_model_init_and_validation) {
   auto s = rftest::randomGraph(5, 5, 0.5, 1);
   rf::TrainOptions o;
   CHECK_THROWS_CODE(rf::LightGcnTrainer(s.g, a, o), rf::code::kShape);
-  auto m = rf::LightGcnModel::create(config(s.g, 4, 1, 0.1, 1));
+  auto m = rf::LightGcnModel::create(rftest::modelConfig(s.g, 4, 1, 0.1, 1));
   o.batchSize = 0;
   CHECK_THROWS_CODE(rf::LightGcnTrainer(s.g, m, o), rf::code::kInvalidArgument);
 }
 
 TEST(lightgcn_epoch_cancels_and_reports_progress) {
   auto s = rftest::randomGraph(30, 30, 0.2, 2);
-  auto model = rf::LightGcnModel::create(config(s.g, 8, 2, 0.1, 1));
+  auto model = rf::LightGcnModel::create(rftest::modelConfig(s.g, 8, 2, 0.1, 1));
   rf::TrainOptions o;
   o.batchSize = 16;
   rf::LightGcnTrainer trainer(s.g, model, o);
@@ -222,10 +198,10 @@ TEST(lightgcn_locality_order_is_bit_identical_and_invisible) {
   so.meanActivity = 8;
   auto data = rf::generateSynthetic(so);
   auto g = rf::buildGraph(rf::EdgeView::of(data.train));
-  auto t = someTriples(g, 20, 9);
+  auto t = rftest::someTriples(g, 20, 9);
   for (auto kind : {rf::OptimizerKind::kAdam, rf::OptimizerKind::kLazyAdam, rf::OptimizerKind::kSgd}) {
     auto run = [&](bool locality, std::vector<float>& grad, bool cancel) {
-      auto model = rf::LightGcnModel::create(config(g, 16, 3, 0.1, 5), 2);
+      auto model = rf::LightGcnModel::create(rftest::modelConfig(g, 16, 3, 0.1, 5), 2);
       rf::TrainOptions o;
       o.batchSize = 32;
       o.optimizer = kind;

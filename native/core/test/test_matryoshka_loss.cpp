@@ -5,17 +5,12 @@
 
 #include "harness.hpp"
 #include "lightgcn_fixtures.hpp"
+#include "matryoshka_reference.hpp"
 #include "recforge/matryoshka.hpp"
 
 namespace {
 
 using Mode = rf::MatryoshkaMode;
-
-double dotPrefix(const std::vector<double>& t, int64_t a, int64_t b, int32_t d, int32_t width) {
-  double s = 0;
-  for (int32_t j = 0; j < width; ++j) s += t[a * d + j] * t[b * d + j];
-  return s;
-}
 
 struct Case {
   int32_t m = 5, n = 9, d = 8;
@@ -30,27 +25,9 @@ struct Case {
   const std::vector<int32_t>& negs(Mode mode) const { return mode == Mode::kMns ? mnsNegs : oneNeg; }
 };
 
-// L straight from ALGORITHMS.md 1.1 / the reference create_mrl_loss, from full (M+N) x d tables.
 double naiveLoss(const Case& c, Mode mode, const rf::MatryoshkaLevels& lv, const std::vector<double>& fin,
                  const std::vector<double>& ego, double lambda, double regDiv) {
-  const int64_t b = static_cast<int64_t>(c.users.size());
-  const int32_t levels = static_cast<int32_t>(lv.dims.size()), per = mode == Mode::kMns ? levels : 1;
-  const auto& negs = c.negs(mode);
-  double rank = 0, norms = 0;
-  for (int64_t q = 0; q < b; ++q) {
-    const int64_t u = c.users[q], p = c.m + c.pos[q];
-    for (int32_t k = 0; k < levels; ++k) {
-      if (mode == Mode::kDns && k != levels - 1) continue;
-      const int64_t nk = c.m + negs[q * per + (mode == Mode::kMns ? k : 0)];
-      const double w = mode == Mode::kDns ? 1.0 : lv.weights[k];
-      const double x = dotPrefix(fin, u, nk, c.d, lv.dims[k]) - dotPrefix(fin, u, p, c.d, lv.dims[k]);
-      rank += w * std::log1p(std::exp(x)) / double(b);
-    }
-    std::vector<int64_t> touched{u, p};
-    for (int32_t k = 0; k < per; ++k) touched.push_back(c.m + negs[q * per + k]);
-    for (int64_t r : touched) norms += dotPrefix(ego, r, r, c.d, c.d);
-  }
-  return rank + lambda * norms / (2 * regDiv);
+  return rftest::naiveMatryoshkaLoss(c.users, c.pos, c.negs(mode), mode, lv, fin, ego, c.m, c.d, lambda, regDiv);
 }
 
 void checkAgainstReference(const Case& c, Mode mode, const rf::MatryoshkaLevels& given) {

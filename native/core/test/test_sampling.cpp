@@ -195,9 +195,39 @@ TEST(epoch_torch_stratified_equal_counts_shuffled) {
   CHECK(first.size() > 20);
 }
 
+TEST(epoch_shuffled_pairs_visit_every_pair_once_and_drop_last) {
+  PlanFixture f;
+  const auto& ui = f.s.g.userItems;
+  const int64_t nTrain = f.s.g.nnz();
+  auto p = rf::planEpoch(f.neg, f.pos, rf::EpochKind::kShuffledPairs, 64, 3, 0, 2);
+  f.checkTriples(p);
+  std::multiset<std::pair<int32_t, int32_t>> seen, expected;
+  for (const auto& t : p.triples) seen.insert({t.user, t.pos});
+  for (int32_t u = 0; u < ui.rows; ++u)
+    for (const int32_t* i = ui.rowBegin(u); i != ui.rowEnd(u); ++i) expected.insert({u, *i});
+  CHECK(seen == expected);  // every train pair exactly once
+  CHECK_EQ(p.batches(), (nTrain + 63) / 64);
+  std::set<int32_t> first;  // shuffled, not user by user
+  for (int64_t k = 0; k < 64; ++k) first.insert(p.triples[k].user);
+  CHECK(first.size() > 20);
+  auto other = rf::planEpoch(f.neg, f.pos, rf::EpochKind::kShuffledPairs, 64, 3, 1, 2);
+  CHECK(other.triples[0].user != p.triples[0].user || other.triples[1].pos != p.triples[1].pos ||
+        other.triples[2].user != p.triples[2].user);
+  CHECK(nTrain % 64 != 0);  // the fixture has a partial last batch to drop
+  rf::dropPartialLastBatch(p, 64);
+  CHECK_EQ(p.batches(), nTrain / 64);
+  CHECK_EQ(static_cast<int64_t>(p.triples.size()), nTrain / 64 * 64);
+  CHECK_EQ(p.batchStart.back(), static_cast<int64_t>(p.triples.size()));
+  // A single (partial) batch is kept rather than leaving an epoch with nothing to train.
+  auto one = rf::planEpoch(f.neg, f.pos, rf::EpochKind::kShuffledPairs, static_cast<int32_t>(nTrain + 5), 3, 0, 2);
+  rf::dropPartialLastBatch(one, static_cast<int32_t>(nTrain + 5));
+  CHECK_EQ(one.batches(), int64_t{1});
+}
+
 TEST(epoch_plans_are_deterministic_and_thread_independent) {
   PlanFixture f;
-  for (auto kind : {rf::EpochKind::kTfDistinctUsers, rf::EpochKind::kTorchUniformUsers, rf::EpochKind::kTorchStratified}) {
+  for (auto kind : {rf::EpochKind::kTfDistinctUsers, rf::EpochKind::kTorchUniformUsers, rf::EpochKind::kTorchStratified,
+                    rf::EpochKind::kShuffledPairs}) {
     auto a = rf::planEpoch(f.neg, f.pos, kind, 16, 5, 2, 1);
     auto b = rf::planEpoch(f.neg, f.pos, kind, 16, 5, 2, 3);
     auto c = rf::planEpoch(f.neg, f.pos, kind, 16, 5, 3, 1);

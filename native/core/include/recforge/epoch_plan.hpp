@@ -26,6 +26,10 @@ enum class EpochKind {
   // PyTorch, C++ extension: every user with train items gets floor(n_train / M) triples; all
   // triples shuffled, then cut into batches of B.
   kTorchStratified,
+  // MRL4Rec reference (a PyTorch DataLoader over the train pairs): every train (user, positive)
+  // pair exactly once, in a seeded shuffled order, cut into batches of B; one uniform negative
+  // each (objectives with their own negatives, like Matryoshka sampling, ignore it).
+  kShuffledPairs,
 };
 
 struct EpochPlan {
@@ -36,5 +40,9 @@ struct EpochPlan {
 
 EpochPlan planEpoch(const NegativeSampler& negatives, const PositiveSet& positives, EpochKind kind, int32_t batchSize,
                     uint64_t seed, int64_t epoch, int threads, const JobControl& ctl = {});
+
+// Removes a last batch shorter than `batchSize` (DataLoader's drop_last), unless it is the only
+// batch: an epoch with no step at all would silently train nothing on a small dataset.
+void dropPartialLastBatch(EpochPlan& plan, int32_t batchSize);
 
 }  // namespace rf

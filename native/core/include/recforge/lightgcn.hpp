@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "recforge/bpr.hpp"
@@ -11,6 +12,7 @@
 #include "recforge/epoch_plan.hpp"
 #include "recforge/job.hpp"
 #include "recforge/lightgcn_propagation.hpp"
+#include "recforge/matryoshka.hpp"
 #include "recforge/negative_sampler.hpp"
 #include "recforge/optimizer.hpp"
 
@@ -18,12 +20,18 @@ namespace rf {
 
 struct RowOrder;
 
+enum class InitKind {
+  kNormal,         // N(0, initStd^2) (the LightGCN codes)
+  kXavierUniform,  // U(-b, b), b = sqrt(6 / (rows + dim)) per table (users, items): MRL4Rec's code
+};
+
 struct LightGcnConfig {
   int32_t users = 0;
   int32_t items = 0;
   int32_t dim = 64;
   int32_t layers = 3;    // K; 0 = MF-BPR
   double initStd = 0.1;  // N(0, std^2): 0.1 as the PyTorch port, 0.01 as the TF code
+  InitKind init = InitKind::kNormal;  // initStd is used by kNormal only
   uint64_t seed = 0;
 };
 
@@ -31,7 +39,7 @@ struct LightGcnModel {
   LightGcnConfig config;
   std::vector<float> ego;  // E0: (users + items) x dim, users first
 
-  // Seeded N(0, initStd^2) table; identical for any thread count.
+  // Seeded initial table (config.init); identical for any thread count.
   static LightGcnModel create(const LightGcnConfig& config, int threads = 0);
   int64_t rows() const { return static_cast<int64_t>(config.users) + config.items; }
   // Final (propagated, layer-averaged) embeddings of every row.
@@ -53,12 +61,20 @@ struct TrainOptions {
   // L2 divisor: false = the batch's length (PyTorch), true = batchSize (TF; differs only on a
   // partial last batch).
   bool regByConfiguredBatch = false;
+  // Skip a last batch shorter than batchSize (the MRL4Rec reference's DataLoader drop_last).
+  bool dropLastPartial = false;
+  // When set, the Matryoshka (MRL4Rec) objective replaces plain BPR: each triple's negative from
+  // the epoch plan is ignored, and every step draws its own negatives per level on the current
+  // final embeddings (sampleMatryoshkaNegatives) and takes the nested loss (matryoshkaLossGrad).
+  // With layers > 0 candidate scoring needs every final row, so each step runs a full forward.
+  std::optional<MatryoshkaObjective> matryoshka;
   OptimizerKind optimizer = OptimizerKind::kAdam;
   AdamOptions adam;  // adam.lr is the learning rate for SGD too
   int threads = 0;
   uint64_t seed = 0;
   // Performance only (results are bit-identical either way): while training, keep the tables in
-  // a cache-friendly internal row order (breadth-first over the graph). The caller's tables are
+  // a cache-friendly internal row order (breadth-first over the graph; not with `matryoshka`,
+  // whose candidate sampling works on the original ids). The caller's tables are
   // permuted in when step()/gradient()/trainEpoch() starts and back before it returns (or
   // throws), so between calls everything is in the original order.
   bool localityOrder = true;
@@ -73,6 +89,7 @@ struct TrainOptions {
 // benchmark's breakdown). backward includes the fused optimizer update.
 struct TrainPhaseTimes {
   double plan = 0;      // epoch sampling (trainEpoch only)
+  double sample = 0;    // Matryoshka negatives: full forward (layers > 0), candidates, scoring
   double map = 0;       // batch -> unique rows
   double forward = 0;   // propagation of the batch rows
   double loss = 0;      // BPR + L2 and dL/dfinal
@@ -98,6 +115,9 @@ class LightGcnTrainer {
   double trainEpoch(int64_t epoch, const JobControl& ctl = {});
 
   int64_t stepsDone() const { return steps_; }
+  // Matryoshka objective: the negatives the last step()/gradient() chose, negativesPerTriple per
+  // triple (item ids; for tests and diagnostics).
+  const std::vector<int32_t>& lastNegatives() const { return mrlNeg_; }
   // Works in the trainer's internal row numbering (see TrainOptions::localityOrder).
   const LightGcnPropagation& propagation() const { return *prop_; }
   LightGcnPropagation& propagation() { return *prop_; }
@@ -107,6 +127,9 @@ class LightGcnTrainer {
  private:
   struct InternalScope;
   BprLoss forwardBackward(const BprTriple* triples, int64_t n, bool allRows, const LightGcnPropagation::GradSink& sink);
+  void chooseMatryoshkaNegatives(const BprTriple* triples, int64_t n);
+  BprLoss lossOfBatch(const BprTriple* triples, int64_t n);
+  void mapBatch(const BprTriple* triples, int64_t n);
   BprLoss stepInternal(const BprTriple* triples, int64_t n);
   const BprTriple* toInternal(const BprTriple* triples, int64_t n);
   void permuteTables(bool toInternalOrder);
@@ -124,6 +147,13 @@ class LightGcnTrainer {
   std::vector<float> regCoef_;         // per global row: L2 gradient factor of the current batch
   std::vector<float> final_, gradFinal_, slotCoef_;
   BprBatch batch_;
+  // Matryoshka objective: its checked levels, the batch's users / positives / chosen negatives,
+  // every final row (layers > 0), and the sampler stream of the next batch (epoch, first triple).
+  MatryoshkaLevels levels_;
+  std::vector<int32_t> mrlUsers_, mrlPos_, mrlNeg_;
+  std::vector<float> finalAll_;
+  uint64_t streamEpoch_ = 0;
+  int64_t streamFirst_ = 0;
   int64_t steps_ = 0;
   TrainPhaseTimes times_;
 

@@ -45,6 +45,13 @@ enum class MatryoshkaMode {
   kDns,     // plain BPR with a DNS negative: hardest of N, loss at the last level only, weight 1
 };
 
+// The Matryoshka objective as a training option (TrainOptions::matryoshka): the levels and how
+// each triple's negatives are chosen.
+struct MatryoshkaObjective {
+  MatryoshkaLevels levels;
+  MatryoshkaMode mode = MatryoshkaMode::kMns;
+};
+
 // Negatives stored per triple: K for kMns, 1 for kShared / kDns.
 int32_t negativesPerTriple(MatryoshkaMode mode, const MatryoshkaLevels& levels);
 
