@@ -71,6 +71,7 @@ export async function readCheckpoint(path: string, model: LightGCN): Promise<Che
     throw bad('metadata trainer is incomplete');
   const c = parsed.config, m = model.config;
   if (c.users !== m.users || c.items !== m.items || c.dim !== m.dim || c.layers !== m.layers ||
+    String(c.levels ?? '') !== String(m.levels ?? '') ||
     parsed.trainIndices.length !== model.native().trainMatrix().nnz)
     throw new RecforgeError('E_SHAPE', `${path}: checkpoint of a ${c.users} x ${c.items}, dim ${c.dim}, ${c.layers}-layer model ` +
       `with ${parsed.trainIndices.length} train pairs does not match this model (${m.users} x ${m.items}, dim ${m.dim}, ${m.layers} layers)`,

@@ -25,7 +25,14 @@ export interface LightGCNOptions extends ModelOptions {
   layers?: number;
   /** Standard deviation of the N(0, std²) initial table (default 0.1 as the PyTorch port; the TF code uses 0.01). */
   initStd?: number;
+  /**
+   * Initial table: `'normal'` (N(0, initStd²), default) or `'xavier'` (Xavier-uniform per table,
+   * U(-b, b) with b = sqrt(6 / (rows + dim)), as the MRL4Rec code).
+   */
+  init?: 'normal' | 'xavier';
 }
+
+const MODEL_NAMES = { lightgcn: 'LightGCN', mf: 'MF', mrl: 'Matryoshka' } as const;
 
 /** Options of {@link LightGCN.recommend} and {@link LightGCN.recommendBatch}. */
 export interface RecommendOptions extends AsyncOptions {
@@ -69,10 +76,14 @@ export interface LightGCNConfig {
   dim: number;
   /** Propagation layers (0 = MF-BPR). */
   layers: number;
-  /** Standard deviation of the initial table. */
+  /** Standard deviation of the initial table (for `init: 'normal'`). */
   initStd: number;
+  /** How the initial table was drawn. */
+  init: 'normal' | 'xavier';
   /** Seed of the initial table. */
   seed: number;
+  /** Nested prefix sizes of a {@link Matryoshka} model (absent for plain LightGCN / MF). */
+  levels?: readonly number[];
 }
 
 /** Everything a model needs that a Dataset provides (a loaded model owns its Dataset). @internal */
@@ -81,6 +92,8 @@ export interface ModelParts {
   dataset: Dataset;
   ownsDataset: boolean;
   threads: number;
+  /** Matryoshka levels, validated (Matryoshka models only). */
+  levels?: readonly number[];
 }
 
 /**
@@ -106,7 +119,9 @@ export class LightGCN implements EmbeddingModel {
   protected constructor(parts: ModelParts) {
     this.#parts = parts;
     const i = parts.native.info();
-    this.config = Object.freeze({ users: i.users, items: i.items, dim: i.dim, layers: i.layers, initStd: i.initStd, seed: i.seed });
+    const config: LightGCNConfig = { users: i.users, items: i.items, dim: i.dim, layers: i.layers, initStd: i.initStd, init: i.init, seed: i.seed };
+    if (parts.levels) config.levels = Object.freeze([...parts.levels]);
+    this.config = Object.freeze(config);
     this.nUsers = i.users;
     this.nItems = i.items;
   }
@@ -123,8 +138,8 @@ export class LightGCN implements EmbeddingModel {
     return new LightGCN(await buildParts(dataset, options, run, false));
   }
 
-  /** `'lightgcn'`, or `'mf'` for zero layers. */
-  get kind(): 'lightgcn' | 'mf' {
+  /** `'lightgcn'`, `'mf'` for zero layers (`'mrl'` for a {@link Matryoshka} model). */
+  get kind(): 'lightgcn' | 'mf' | 'mrl' {
     return this.config.layers === 0 ? 'mf' : 'lightgcn';
   }
 
@@ -256,7 +271,7 @@ export class LightGCN implements EmbeddingModel {
   }
 
   #alive(): ModelParts {
-    if (!this.#parts) throw new RecforgeError('E_DISPOSED', `${this.kind === 'mf' ? 'MF' : 'LightGCN'} model was disposed`);
+    if (!this.#parts) throw new RecforgeError('E_DISPOSED', `${MODEL_NAMES[this.kind]} model was disposed`);
     return this.#parts;
   }
 
@@ -291,7 +306,8 @@ export async function buildParts(dataset: Dataset, options: LightGCNOptions, run
   const threads = intOption('threads', options.threads, 0, 4096, 0);
   const graph = await dataset.graph(run);
   const config = {
-    dim: options.dim ?? 64, layers: options.layers ?? 3, initStd: options.initStd ?? 0.1, seed: options.seed ?? 0,
+    dim: options.dim ?? 64, layers: options.layers ?? 3, initStd: options.initStd ?? 0.1, init: options.init ?? 'normal',
+    seed: options.seed ?? 0,
   };
   const native = await runNative(run, (t, p) => addon().createLightGcn(graph, config, threads, t, p));
   return { native, dataset, ownsDataset, threads };

@@ -14,6 +14,7 @@ import { IdMap } from './dataset.js';
 import { RecforgeError, isRecforgeError } from './errors.js';
 import { runNative, type AsyncOptions } from './job.js';
 import { LightGCN, buildParts, type LightGCNConfig } from './lightgcn.js';
+import { Matryoshka, validateLevels } from './matryoshka.js';
 import type { EpochEvent } from './model.js';
 import type { RawLightGcnState } from './native.js';
 import { intOption } from './options.js';
@@ -177,6 +178,9 @@ export function parseModelFile(bytes: Uint8Array, file: string): ParsedModel {
     intOption('config.layers', config.layers, 0, 64, NaN);
     intOption('config.seed', config.seed, 0, Number.MAX_SAFE_INTEGER, NaN);
     if (typeof config.initStd !== 'number' || !(config.initStd >= 0)) throw new RecforgeError('E_INVALID_ARG', 'config.initStd is invalid');
+    config.init ??= 'normal';  // files written before Xavier init existed
+    if (config.init !== 'normal' && config.init !== 'xavier') throw new RecforgeError('E_INVALID_ARG', 'config.init is invalid');
+    if (config.levels !== undefined) config.levels = validateLevels(config.levels, config.dim);
   } catch (e) {
     throw bad(`metadata ${(e as Error).message}`, e);
   }
@@ -207,7 +211,7 @@ export function parseModelFile(bytes: Uint8Array, file: string): ParsedModel {
     return new IdMap(ids as string[]);
   };
   return {
-    config: { users, items, dim, layers: config.layers, initStd: config.initStd, seed: config.seed },
+    config: { users, items, dim, layers: config.layers, initStd: config.initStd, init: config.init, seed: config.seed, levels: config.levels },
     history: history as EpochEvent[],
     userIds: idMap('user_ids', users),
     itemIds: idMap('item_ids', items),
@@ -239,7 +243,7 @@ export async function instantiateModel(parsed: ParsedModel, file: string, option
   let model: LightGCN | undefined;
   try {
     const parts = await buildParts(data, { ...parsed.config, threads: options.threads }, options, true);
-    model = LightGCN.fromParts(parts);
+    model = parsed.config.levels ? Matryoshka.fromParts({ ...parts, levels: parsed.config.levels }) : LightGCN.fromParts(parts);
     const { ego } = parsed.state;
     await runNative(options, (t) => model!.native().importState({ ego, steps: 0 }, t));
     model.history.push(...parsed.history);

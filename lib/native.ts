@@ -70,12 +70,23 @@ export interface RawLightGcnConfig {
   dim: number;
   layers: number;
   initStd: number;
+  init?: 'normal' | 'xavier';
   seed: number;
+}
+
+/** The Matryoshka objective of a training run (levels come from the model). */
+export interface RawMatryoshkaOptions {
+  levels: number[];
+  weights?: number[];
+  candidates: number;
+  mode: 'mns' | 'shared' | 'dns';
 }
 
 /** Training hyperparameters as the addon takes them (already validated by the facade). */
 export interface RawTrainOptions {
-  sampler: 'tf' | 'torch' | 'stratified';
+  sampler: 'tf' | 'torch' | 'stratified' | 'pairs';
+  dropLast?: boolean;
+  matryoshka?: RawMatryoshkaOptions;
   negatives: 'uniform' | 'popularity';
   negativeAlpha: number;
   batchSize: number;
@@ -109,7 +120,8 @@ export interface NativeLightGcn {
   recommend(users: Int32Array, k: number, excludeTrain: boolean, threads: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ items: Int32Array; scores: Float32Array }>;
   trainMatrix(): NativeCsr;
-  info(): { users: number; items: number; dim: number; layers: number; initStd: number; seed: number; trainer: boolean; busy: boolean };
+  info(): { users: number; items: number; dim: number; layers: number; initStd: number; init: 'normal' | 'xavier'; seed: number;
+    trainer: boolean; busy: boolean };
   dispose(): void;
 }
 

@@ -29,3 +29,10 @@ export function choiceOption<T extends string>(name: string, value: unknown, cho
     throw new RecforgeError('E_INVALID_ARG', `${name} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${JSON.stringify(value)}`);
   return value as T;
 }
+
+/** A boolean, or `fallback` when undefined. */
+export function boolOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new RecforgeError('E_INVALID_ARG', `${name} must be true or false, got ${String(value)}`);
+  return value;
+}

@@ -18,10 +18,11 @@ import { RecforgeError, isRecforgeError } from './errors.js';
 import { Evaluator, type MetricName } from './evaluator.js';
 import { runNative, throwIfAborted } from './job.js';
 import type { LightGCN } from './lightgcn.js';
+import { Matryoshka } from './matryoshka.js';
 import type { EpochEvent, FitOptions, Trainer as TrainerContract } from './model.js';
 import { readCheckpoint, writeCheckpoint, type TrainerSnapshot } from './checkpoint.js';
 import type { RawTrainOptions } from './native.js';
-import { choiceOption, intOption, numberOption } from './options.js';
+import { boolOption, choiceOption, intOption, numberOption } from './options.js';
 import { Tensor } from './tensor.js';
 
 /** Hyperparameters of a {@link Trainer} (defaults: the LightGCN paper's). */
@@ -39,9 +40,14 @@ export interface TrainerOptions {
   regDivisor?: 'batch' | 'configured';
   /**
    * What one epoch is (ALGORITHMS.md Part A 1.5): `'tf'` (paper code, default: batches of distinct
-   * users), `'torch'` (users uniform with replacement), `'stratified'` (PyTorch C++ sampler).
+   * users), `'torch'` (users uniform with replacement), `'stratified'` (PyTorch C++ sampler),
+   * `'pairs'` (every train pair once, shuffled: the MRL4Rec code, default for {@link Matryoshka}).
    */
-  sampler?: 'tf' | 'torch' | 'stratified';
+  sampler?: 'tf' | 'torch' | 'stratified' | 'pairs';
+  /** Skip a last batch shorter than batchSize (default: true for {@link Matryoshka} models, as the MRL4Rec code; else false). */
+  dropLast?: boolean;
+  /** How a {@link Matryoshka} model is trained (only for Matryoshka models). */
+  matryoshka?: MatryoshkaTraining;
   /** `'adam'` (dense, as torch.optim.Adam; default), `'lazy-adam'` (rows with a gradient only) or `'sgd'`. */
   optimizer?: 'adam' | 'lazy-adam' | 'sgd';
   /** Negative items: `'uniform'` (default) or `'popularity'` (∝ degree^negativeAlpha). */
@@ -53,6 +59,27 @@ export interface TrainerOptions {
   /** Seed of the sampler (default: the model's seed). Same seed, same run. */
   seed?: number;
 }
+
+/** Options of the Matryoshka (MRL4Rec) objective. */
+export interface MatryoshkaTraining {
+  /**
+   * How each triple's negatives are chosen from uniform non-positive candidates: `'mns'`
+   * (default: N candidates per level, each level takes its hardest at its own prefix), `'shared'`
+   * ("MRL without MNS": the hardest of N at full width, reused by every level) or `'dns'` (plain
+   * BPR with the hardest of N at full width, the loss at the last level only).
+   */
+  negatives?: 'mns' | 'shared' | 'dns';
+  /** Candidates N per level (default 16; the paper uses 8 on ML-100K). */
+  candidates?: number;
+  /** Weight of each level's BPR term, > 0 (default uniform 1/levels, as the reference). */
+  levelWeights?: readonly number[];
+}
+
+/** {@link TrainerOptions} with every default filled in. */
+export type ResolvedTrainerOptions = Required<Omit<TrainerOptions, 'matryoshka'>> & {
+  /** The Matryoshka objective (Matryoshka models only). */
+  matryoshka?: Readonly<{ negatives: 'mns' | 'shared' | 'dns'; candidates: number; levelWeights?: readonly number[] }>;
+};
 
 /** Early stopping on an evaluated metric. */
 export interface EarlyStopping {
@@ -131,7 +158,7 @@ export class Trainer implements TrainerContract {
   /** The model being trained. */
   readonly model: LightGCN;
   /** The validated hyperparameters. */
-  readonly options: Readonly<Required<TrainerOptions>>;
+  readonly options: Readonly<ResolvedTrainerOptions>;
   #snapshot: TrainerSnapshot = { epoch: 0, best: undefined, sinceBest: 0 };
 
   /**
@@ -142,18 +169,24 @@ export class Trainer implements TrainerContract {
     if (options === null || typeof options !== 'object') throw new RecforgeError('E_TYPE', 'options must be an object');
     this.model = model;
     const threads = model.threads;  // throws E_DISPOSED first
-    this.options = Object.freeze({
+    const mrl = model instanceof Matryoshka;
+    if (options.matryoshka !== undefined && !mrl)
+      throw new RecforgeError('E_INVALID_ARG', `options.matryoshka needs a Matryoshka model, not ${model.kind}`);
+    const resolved: ResolvedTrainerOptions = {
       batchSize: intOption('batchSize', options.batchSize, 1, 2147483647, 2048),
       lr: numberOption('lr', options.lr, 0, 1e-3, true),
       reg: numberOption('reg', options.reg, 0, 1e-4),
       regDivisor: choiceOption('regDivisor', options.regDivisor, ['batch', 'configured'] as const, 'batch'),
-      sampler: choiceOption('sampler', options.sampler, ['tf', 'torch', 'stratified'] as const, 'tf'),
+      sampler: choiceOption('sampler', options.sampler, ['tf', 'torch', 'stratified', 'pairs'] as const, mrl ? 'pairs' : 'tf'),
+      dropLast: boolOption('dropLast', options.dropLast, mrl),
       optimizer: choiceOption('optimizer', options.optimizer, ['adam', 'lazy-adam', 'sgd'] as const, 'adam'),
       negatives: choiceOption('negatives', options.negatives, ['uniform', 'popularity'] as const, 'uniform'),
       negativeAlpha: numberOption('negativeAlpha', options.negativeAlpha, 0, 0),
       threads: intOption('threads', options.threads, 0, 4096, threads),
       seed: intOption('seed', options.seed, 0, Number.MAX_SAFE_INTEGER, model.config.seed),
-    });
+    };
+    if (mrl) resolved.matryoshka = Object.freeze(matryoshkaOptions(options.matryoshka ?? {}, model.levels));
+    this.options = Object.freeze(resolved);
   }
 
   /** Epochs completed so far by this trainer (including resumed ones). */
@@ -256,9 +289,30 @@ export class Trainer implements TrainerContract {
   }
 
   #raw(): RawTrainOptions {
-    const { regDivisor, ...rest } = this.options;
-    return { ...rest, regByConfiguredBatch: regDivisor === 'configured' };
+    const { regDivisor, matryoshka, ...rest } = this.options;
+    const raw: RawTrainOptions = { ...rest, regByConfiguredBatch: regDivisor === 'configured' };
+    if (matryoshka) {
+      raw.matryoshka = { levels: [...(this.model as Matryoshka).levels], candidates: matryoshka.candidates, mode: matryoshka.negatives };
+      if (matryoshka.levelWeights) raw.matryoshka.weights = [...matryoshka.levelWeights];
+    }
+    return raw;
   }
+}
+
+function matryoshkaOptions(o: MatryoshkaTraining, levels: readonly number[]): NonNullable<ResolvedTrainerOptions['matryoshka']> {
+  if (o === null || typeof o !== 'object') throw new RecforgeError('E_TYPE', 'options.matryoshka must be an object');
+  const out: NonNullable<ResolvedTrainerOptions['matryoshka']> = {
+    negatives: choiceOption('matryoshka.negatives', o.negatives, ['mns', 'shared', 'dns'] as const, 'mns'),
+    candidates: intOption('matryoshka.candidates', o.candidates, 1, 1 << 20, 16),
+  };
+  if (o.levelWeights !== undefined) {
+    if (!Array.isArray(o.levelWeights) || o.levelWeights.length !== levels.length)
+      throw new RecforgeError('E_INVALID_ARG', `matryoshka.levelWeights must be ${levels.length} numbers, one per level`);
+    // `?? NaN`: a hole or undefined entry must fail like any other non-number.
+    o.levelWeights.forEach((w, k) => numberOption(`matryoshka.levelWeights[${k}]`, w ?? NaN, 0, NaN, true));
+    return { ...out, levelWeights: Object.freeze([...o.levelWeights]) };
+  }
+  return out;
 }
 
 /** History entries keep the EpochEvent fields only (no best/stopped bookkeeping). */

@@ -106,16 +106,31 @@ std::string stringArg(const Napi::Value& v, const char* name) {
   return v.As<Napi::String>().Utf8Value();
 }
 
-std::vector<int32_t> int32List(const Napi::Value& v, const char* name) {
-  if (!v.IsArray()) throwError(v.Env(), rf::code::kType, std::string(name) + " must be an array of integers");
+namespace {
+
+// A JS array mapped element by element through `element(value, "name[k]")`.
+template <class T, class F>
+std::vector<T> listOf(const Napi::Value& v, const char* name, const char* what, F element) {
+  if (!v.IsArray()) throwError(v.Env(), rf::code::kType, std::string(name) + " must be an array of " + what);
   Napi::Array a = v.As<Napi::Array>();
-  std::vector<int32_t> out;
+  std::vector<T> out;
   out.reserve(a.Length());
   for (uint32_t k = 0; k < a.Length(); ++k) {
     const std::string item = std::string(name) + "[" + std::to_string(k) + "]";
-    out.push_back(int32Arg(a.Get(k), item.c_str(), INT32_MIN, INT32_MAX));
+    out.push_back(element(a.Get(k), item.c_str()));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<int32_t> int32List(const Napi::Value& v, const char* name) {
+  return listOf<int32_t>(v, name, "integers",
+                         [](const Napi::Value& x, const char* item) { return int32Arg(x, item, INT32_MIN, INT32_MAX); });
+}
+
+std::vector<double> numberList(const Napi::Value& v, const char* name) {
+  return listOf<double>(v, name, "numbers", [](const Napi::Value& x, const char* item) { return numberArg(x, item); });
 }
 
 Napi::Object optionsArg(const Napi::Value& v) {

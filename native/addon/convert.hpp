@@ -25,6 +25,7 @@ double numberArg(const Napi::Value& v, const char* name);
 bool boolArg(const Napi::Value& v, const char* name, bool fallback);
 std::string stringArg(const Napi::Value& v, const char* name);
 std::vector<int32_t> int32List(const Napi::Value& v, const char* name);  // JS array of integers
+std::vector<double> numberList(const Napi::Value& v, const char* name);   // JS array of numbers
 
 // Optional fields of an options object (undefined -> fallback); names read "options.<key>".
 int32_t int32Field(const Napi::Object& o, const char* key, int32_t min, int32_t max, int32_t fallback);

@@ -202,6 +202,7 @@ Napi::Value LightGcnWrap::Info(const Napi::CallbackInfo& info) {
   o.Set("dim", c.dim);
   o.Set("layers", c.layers);
   o.Set("initStd", c.initStd);
+  o.Set("init", c.init == rf::InitKind::kXavierUniform ? "xavier" : "normal");
   o.Set("seed", static_cast<double>(c.seed));
   o.Set("trainer", s->trainer != nullptr);
   o.Set("busy", s->busy.load());
