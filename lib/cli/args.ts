@@ -6,7 +6,7 @@
  */
 
 /** Kinds of flag values. */
-export type FlagKind = 'string' | 'int' | 'number' | 'intList' | 'bool';
+export type FlagKind = 'string' | 'int' | 'number' | 'intList' | 'numberList' | 'bool';
 
 /** Declaration of one flag. */
 export interface FlagSpec {
@@ -63,7 +63,7 @@ function convert(name: string, value: string, spec: FlagSpec): string | number |
   const number = (text: string): number => {
     const v = Number(text);
     if (text.trim() === '' || !Number.isFinite(v)) throw new UsageError(`--${name} expects a number, got '${text}'`);
-    if (spec.kind !== 'number' && !Number.isInteger(v)) throw new UsageError(`--${name} expects an integer, got '${text}'`);
+    if (spec.kind !== 'number' && spec.kind !== 'numberList' && !Number.isInteger(v)) throw new UsageError(`--${name} expects an integer, got '${text}'`);
     if (spec.min !== undefined && v < spec.min) throw new UsageError(`--${name} must be >= ${spec.min}, got ${text}`);
     return v;
   };
@@ -75,7 +75,8 @@ function convert(name: string, value: string, spec: FlagSpec): string | number |
     case 'int':
     case 'number':
       return number(value);
-    case 'intList': {
+    case 'intList':
+    case 'numberList': {
       const parts = value.split(',');
       if (parts.some((p) => p.trim() === '')) throw new UsageError(`--${name} expects a comma-separated list, got '${value}'`);
       return parts.map(number);
@@ -89,7 +90,7 @@ function convert(name: string, value: string, spec: FlagSpec): string | number |
 export function flagHelp(specs: Record<string, FlagSpec>): string {
   return Object.entries(specs)
     .map(([name, s]) => {
-      const value = s.kind === 'bool' ? '' : s.kind === 'intList' ? ' <n[,n...]>' : s.choices ? ` <${s.choices.join('|')}>` : ` <${s.kind}>`;
+      const value = s.kind === 'bool' ? '' : s.kind === 'intList' || s.kind === 'numberList' ? ' <n[,n...]>' : s.choices ? ` <${s.choices.join('|')}>` : ` <${s.kind}>`;
       const left = `  --${name}${value}`;
       return (left.length < 34 ? left.padEnd(34) : `${left}\n${' '.repeat(34)}`) + s.help + (s.required ? ' (required)' : '');
     })

@@ -4,30 +4,63 @@
  * @internal
  * @module
  */
+import type { Dataset } from '../../dataset.js';
 import { LightGCN, MF } from '../../lightgcn.js';
+import { Matryoshka } from '../../matryoshka.js';
 import { saveModel } from '../../model-file.js';
-import { Trainer, type TrainFitOptions } from '../../trainer.js';
-import { UsageError } from '../args.js';
+import { Trainer, type TrainerOptions, type TrainFitOptions } from '../../trainer.js';
+import { UsageError, type ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { dataFlags, loadFromFlags } from '../data-flags.js';
 import { CLI_METRICS, epochLine, epochRecord } from '../epoch-record.js';
 import { printJson } from '../output.js';
 import { progressBar } from '../progress.js';
 
+async function createModel(kind: string, flags: ParsedFlags, data: Dataset): Promise<LightGCN> {
+  const options = {
+    dim: flags.dim as number | undefined, layers: flags.layers as number | undefined, init: flags.init as 'normal' | undefined,
+    initStd: flags['init-std'] as number | undefined, seed: flags.seed as number | undefined, threads: flags.threads as number | undefined,
+  };
+  if (kind === 'mf') return MF.create(data, options);
+  if (kind === 'lightgcn') return LightGCN.create(data, options);
+  return Matryoshka.create(data, { ...options, levels: flags.levels as number[] | undefined, backbone: flags.backbone as 'mf' | undefined });
+}
+
+function trainerOptions(flags: ParsedFlags, lr: number | undefined): TrainerOptions {
+  const options: TrainerOptions = {
+    batchSize: flags.batch as number | undefined, lr, reg: flags.reg as number | undefined,
+    sampler: flags.sampler as 'tf' | undefined, optimizer: flags.optimizer as 'adam' | undefined,
+  };
+  if (flags['drop-last'] !== undefined) options.dropLast = flags['drop-last'] === 'yes';
+  if (flags.model === 'mrl')
+    options.matryoshka = {
+      negatives: flags.negatives as 'mns' | undefined, candidates: flags.candidates as number | undefined,
+      levelWeights: flags['level-weights'] as number[] | undefined,
+    };
+  return options;
+}
+
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train LightGCN or MF-BPR embeddings (BPR loss) and optionally save the model',
+  summary: 'train LightGCN, MF-BPR or Matryoshka (MRL4Rec) embeddings and optionally save the model',
   flags: {
-    model: { kind: 'string', help: 'lightgcn (default) or mf (= 0 layers)', choices: ['lightgcn', 'mf'] },
+    model: { kind: 'string', help: 'lightgcn (default), mf (= 0 layers) or mrl (Matryoshka, MRL4Rec)', choices: ['lightgcn', 'mf', 'mrl'] },
     ...dataFlags(true, false),
     dim: { kind: 'int', help: 'embedding width (default 64)', min: 1 },
     layers: { kind: 'int', help: 'propagation layers K (default 3; mf: 0)', min: 0 },
     'init-std': { kind: 'number', help: 'std of the initial N(0, std^2) table (default 0.1)', min: 0 },
+    init: { kind: 'string', help: 'initial table: normal (N(0, std^2)) or xavier (default: xavier for mrl, else normal)', choices: ['normal', 'xavier'] },
+    levels: { kind: 'intList', help: 'mrl: nested prefix sizes (default 4,8,16,32,64)', min: 1 },
+    'level-weights': { kind: 'numberList', help: 'mrl: weight of each level\'s loss, > 0 (default uniform 1/levels)' },
+    candidates: { kind: 'int', help: 'mrl: candidate negatives N per level (default 16)', min: 1 },
+    backbone: { kind: 'string', help: 'mrl: mf (default) or lightgcn (with --layers)', choices: ['mf', 'lightgcn'] },
+    negatives: { kind: 'string', help: 'mrl: mns (default), shared (MRL w/o MNS) or dns (plain BPR-DNS)', choices: ['mns', 'shared', 'dns'] },
     epochs: { kind: 'int', help: 'total epochs (default 100; counts resumed epochs)', min: 0 },
     batch: { kind: 'int', help: 'triples per mini-batch (default 2048)', min: 1 },
     lr: { kind: 'number', help: 'learning rate, > 0 (default 0.001)' },
     reg: { kind: 'number', help: 'L2 coefficient lambda (default 1e-4)', min: 0 },
-    sampler: { kind: 'string', help: 'what an epoch is (default tf)', choices: ['tf', 'torch', 'stratified'] },
+    sampler: { kind: 'string', help: 'what an epoch is (default tf; mrl: pairs)', choices: ['tf', 'torch', 'stratified', 'pairs'] },
+    'drop-last': { kind: 'string', help: 'skip a partial last batch (default: yes for mrl, else no)', choices: ['yes', 'no'] },
     optimizer: { kind: 'string', help: 'optimizer (default adam)', choices: ['adam', 'lazy-adam', 'sgd'] },
     seed: { kind: 'int', help: 'seed of the initial table and the sampler (default 0)', min: 0 },
     threads: { kind: 'int', help: 'worker threads (default: all cores); results do not depend on it', min: 0 },
@@ -39,27 +72,23 @@ export const trainCommand: Command = {
     checkpoint: { kind: 'string', help: 'write a resumable checkpoint to this file (atomically)' },
     'checkpoint-every': { kind: 'int', help: 'epochs between checkpoints (default 1)', min: 1 },
     resume: { kind: 'string', help: 'continue from this checkpoint (same data and model flags)' },
-    json: { kind: 'bool', help: 'print one JSON object per epoch: epoch, loss, train_s [, eval_s, recall@K, ndcg@K, precision@K]' },
+    json: { kind: 'bool', help: 'print one JSON object per epoch: epoch, loss, train_s [, eval_s, recall@K, ndcg@K, precision@K; mrl: also recall@K/dD per level]' },
   },
   async run(flags) {
     const kind = (flags.model as string | undefined) ?? 'lightgcn';
     const lr = flags.lr as number | undefined;
     if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr must be > 0, got ${lr}`);
     if (kind === 'mf' && flags.layers !== undefined && flags.layers !== 0) throw new UsageError('--model mf has 0 layers; drop --layers');
+    if (kind !== 'mrl')
+      for (const f of ['levels', 'level-weights', 'candidates', 'backbone', 'negatives'])
+        if (flags[f] !== undefined) throw new UsageError(`--${f} is for --model mrl`);
     const json = flags.json === true;
     const tty = !json && process.stderr.isTTY === true;
     const data = await loadFromFlags(flags, tty);
     let model: LightGCN | undefined;
     try {
-      const modelOptions = {
-        dim: flags.dim as number | undefined, layers: flags.layers as number | undefined,
-        initStd: flags['init-std'] as number | undefined, seed: flags.seed as number | undefined, threads: flags.threads as number | undefined,
-      };
-      model = kind === 'mf' ? await MF.create(data, modelOptions) : await LightGCN.create(data, modelOptions);
-      const trainer = new Trainer(model, {
-        batchSize: flags.batch as number | undefined, lr, reg: flags.reg as number | undefined,
-        sampler: flags.sampler as 'tf' | undefined, optimizer: flags.optimizer as 'adam' | undefined,
-      });
+      model = await createModel(kind, flags, data);
+      const trainer = new Trainer(model, trainerOptions(flags, lr));
       const hasTruth = data.test !== undefined || data.validation !== undefined;
       const evalEvery = (flags['eval-every'] as number | undefined) ?? (hasTruth ? 10 : 0);
       if (evalEvery > 0 && !hasTruth) throw new UsageError('--eval-every needs --test or --validation');
