@@ -27,7 +27,7 @@ Adam (dense, all rows), lr 1e-3, lambda 1e-4.
 
 Threads: on a loaded 2-core machine, PyTorch's OpenMP workers spin-wait at every parallel op; with the small MF
 ops of this recipe that made 2-thread epochs 10-30x slower than 1 thread. Set OMP_WAIT_POLICY=PASSIVE in the
-environment (recorded in the setup line) when the machine is shared; it changes no numbers.
+environment (recorded in the setup line) when the machine is shared; it changes only timing.
 
 Evaluation (every --eval-every = 5 epochs, on test; users with >= 1 test item; all items ranked, train items
 masked; top-max(--topks)): at full width (keys recall@K, ndcg@K, precision@K, hit@K for K in --topks, default
