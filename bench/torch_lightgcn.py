@@ -133,13 +133,19 @@ def sample_triples(data, users, rng):
     off = (rng.random(len(users)) * lens).astype(np.int64)
     off = np.minimum(off, lens - 1)
     pos = data.train_items[data.train_indptr[users] + off]
+    return pos, uniform_negatives(data, users, rng)
+
+
+def uniform_negatives(data, users, rng):
+    """One item per entry of the 1-d array `users`, uniform over all items, redrawn (vectorized rejection) while it
+    is one of that user's train items. Each user must have at least one non-train item."""
     neg = rng.integers(0, data.n_items, len(users))
     bad = is_train(data, users, neg)
     while bad.any():
         idx = np.nonzero(bad)[0]
         neg[idx] = rng.integers(0, data.n_items, len(idx))
         bad[idx] = is_train(data, users[idx], neg[idx])
-    return pos, neg
+    return neg
 
 
 def epoch_batches(data, sampler, B, rng):
@@ -164,13 +170,20 @@ def epoch_batches(data, sampler, B, rng):
 
 # ------------------------------------------------------------------------------------------------------ model
 class LightGCN(torch.nn.Module):
-    def __init__(self, n_users, n_items, dim, layers, adj, init_std):
+    def __init__(self, n_users, n_items, dim, layers, adj, init_std, init="normal"):
+        """init "normal": N(0, init_std^2); "xavier": Xavier-uniform per table, U(-b, b), b = sqrt(6/(rows+dim))
+        (init_std ignored). Users are drawn first, then items."""
         super().__init__()
         self.M, self.N, self.K, self.adj = n_users, n_items, layers, adj
         self.user0 = torch.nn.Parameter(torch.empty(n_users, dim))
         self.item0 = torch.nn.Parameter(torch.empty(n_items, dim))
-        torch.nn.init.normal_(self.user0, std=init_std)
-        torch.nn.init.normal_(self.item0, std=init_std)
+        for t in (self.user0, self.item0):
+            if init == "normal":
+                torch.nn.init.normal_(t, std=init_std)
+            elif init == "xavier":
+                torch.nn.init.xavier_uniform_(t)  # fan_in = dim, fan_out = rows
+            else:
+                raise ValueError(init)
 
     def computer(self):
         """Final (layer-mean) user and item embeddings over the whole graph."""
@@ -221,19 +234,34 @@ def train_epoch(model, opt, data, args, rng):
 
 
 # ------------------------------------------------------------------------------------------------- evaluation
-def batch_metrics(top, data, users, k):
-    """top: (b, k) int64 item ids in rank order. Returns sums of (precision, recall, ndcg) over the batch."""
+def hit_matrix(top, data, users):
+    """top: (b, k) item ids in rank order -> (b, k) bool, True where the item is in that user's test set."""
+    return np.array([np.isin(row, data.test[int(u)]) for row, u in zip(top, users)], dtype=bool).reshape(top.shape)
+
+
+def metric_sums(rel, tlen, k):
+    """rel: (b, >= k) relevance in rank order, tlen: |T_u| per row. Sums over the rows of
+    (precision, recall, ndcg, hit-rate) at cut-off k (IDCG over min(k, |T_u|) hits)."""
+    rel = rel[:, :k]
     disc = 1.0 / np.log2(np.arange(2, k + 2))
     cdisc = np.concatenate([[0.0], np.cumsum(disc)])
-    p = r = n = 0.0
-    for row, u in zip(top, users):
-        t = data.test[int(u)]
-        rel = np.isin(row, t)
-        hits = rel.sum()
-        p += hits / k
-        r += hits / len(t)
-        n += (rel * disc).sum() / cdisc[min(k, len(t))]
-    return p, r, n
+    hits = rel.sum(1)
+    ndcg = (rel * disc).sum(1) / cdisc[np.minimum(k, tlen)]
+    return tuple(_seq_sum(x) for x in (hits / k, hits / tlen, ndcg, hits > 0))
+
+
+def _seq_sum(x):
+    """Left-to-right float64 sum (the order of the former per-user accumulation: bit-identical totals)."""
+    return float(np.cumsum(x, dtype=np.float64)[-1]) if len(x) else 0.0
+
+
+def test_lens(data, users):
+    return np.array([len(data.test[int(u)]) for u in users], dtype=np.int64)
+
+
+def batch_metrics(top, data, users, k):
+    """top: (b, k) int64 item ids in rank order. Returns sums of (precision, recall, ndcg) over the batch."""
+    return metric_sums(hit_matrix(top, data, users), test_lens(data, users), k)[:3]
 
 
 def mask_train(scores, data, users, value):
@@ -247,24 +275,41 @@ def mask_train(scores, data, users, value):
 
 
 @torch.no_grad()
+def ranked_batches(U, V, data, k, test_batch):
+    """Fast ranking of the test users in batches of test_batch: yields (users, top) with scores = U_b @ V^T,
+    the user's train items set to -inf, top = torch.topk(k) item ids (b, k) in rank order."""
+    users_all = data.test_users
+    Vt = V.t().contiguous()
+    for s in range(0, len(users_all), test_batch):
+        users = users_all[s:s + test_batch]
+        scores = U[torch.from_numpy(users)] @ Vt
+        mask_train(scores, data, users, -math.inf)
+        yield users, torch.topk(scores, k=k, dim=1).indices.numpy()
+
+
+@torch.no_grad()
+def official_batches(model, data, k, test_batch):
+    """Like the port's Test(): the full propagation recomputed for every test batch, sigmoid scores, -1024 mask."""
+    users_all = data.test_users
+    for s in range(0, len(users_all), test_batch):
+        users = users_all[s:s + test_batch]
+        U, V = model.computer()
+        scores = torch.sigmoid(U[torch.from_numpy(users)] @ V.t())
+        mask_train(scores, data, users, -1024.0)
+        yield users, torch.topk(scores, k=k, dim=1).indices.numpy()
+
+
+@torch.no_grad()
 def evaluate(model, data, k=20, official=False, test_batch=100):
     model.eval()
     users_all = data.test_users
     P = R = N = 0.0
-    if not official:
+    if official:
+        batches = official_batches(model, data, k, test_batch)
+    else:
         U, V = model.computer()
-        Vt = V.t().contiguous()
-    for s in range(0, len(users_all), test_batch):
-        users = users_all[s:s + test_batch]
-        ut = torch.from_numpy(users)
-        if official:
-            U, V = model.computer()  # the port recomputes the whole propagation for every test batch
-            scores = torch.sigmoid(U[ut] @ V.t())
-            mask_train(scores, data, users, -1024.0)
-        else:
-            scores = U[ut] @ Vt
-            mask_train(scores, data, users, -math.inf)
-        top = torch.topk(scores, k=k, dim=1).indices.numpy()
+        batches = ranked_batches(U, V, data, k, test_batch)
+    for users, top in batches:
         p, r, n = batch_metrics(top, data, users, k)
         P += p
         R += r
