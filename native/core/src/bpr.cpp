@@ -18,18 +18,22 @@ double sigmoid(double x) {
 }
 
 void mapBprBatch(const BprTriple* t, int64_t n, int32_t users, int32_t items, BprBatch& out) {
-  out.rows.clear();
-  out.rows.reserve(3 * n);
+  out.slots.clear();
+  out.slots.reserve(3 * n);
   for (int64_t k = 0; k < n; ++k) {
     if (t[k].user < 0 || t[k].user >= users || t[k].pos < 0 || t[k].pos >= items || t[k].neg < 0 || t[k].neg >= items)
       fail(code::kOutOfRange, "triple " + std::to_string(k) + " has an id outside its range");
-    out.rows.push_back(t[k].user);
-    out.rows.push_back(users + t[k].pos);
-    out.rows.push_back(users + t[k].neg);
+    out.slots.push_back(t[k].user);
+    out.slots.push_back(users + t[k].pos);
+    out.slots.push_back(users + t[k].neg);
   }
-  out.slots = out.rows;
-  const int64_t total = static_cast<int64_t>(users) + items;
-  if (total > 64 * 3 * n) {  // tiny batch, huge table: sort + binary search
+  numberBatchRows(static_cast<int64_t>(users) + items, out);
+}
+
+void numberBatchRows(int64_t total, BprBatch& out) {
+  const int64_t n = static_cast<int64_t>(out.slots.size());
+  if (total > 64 * n) {  // tiny batch, huge table: sort + binary search
+    out.rows = out.slots;
     std::sort(out.rows.begin(), out.rows.end());
     out.rows.erase(std::unique(out.rows.begin(), out.rows.end()), out.rows.end());
     for (auto& s : out.slots) s = static_cast<int32_t>(std::lower_bound(out.rows.begin(), out.rows.end(), s) - out.rows.begin());

@@ -6,7 +6,7 @@
 
 namespace rf {
 
-bool Csr::contains(int32_t r, int32_t c) const { return std::binary_search(rowBegin(r), rowEnd(r), c); }
+bool Csr::containsSorted(const int32_t* b, const int32_t* e, int32_t c) { return std::binary_search(b, e, c); }
 
 namespace {
 

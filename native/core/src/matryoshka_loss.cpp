@@ -4,6 +4,7 @@
 #include "recforge/error.hpp"
 #include "recforge/matryoshka.hpp"
 #include "recforge/parallel.hpp"
+#include "recforge/simd.hpp"
 
 namespace rf {
 
@@ -11,29 +12,23 @@ void mapMatryoshkaBatch(const int32_t* users, const int32_t* pos, const int32_t*
                         int32_t perTriple, int32_t nUsers, int32_t nItems, BprBatch& out) {
   if (perTriple < 1) fail(code::kInvalidArgument, "perTriple must be >= 1");
   const int64_t stride = 2 + perTriple;
-  out.rows.clear();
-  out.rows.reserve(stride * n);
+  out.slots.clear();
+  out.slots.reserve(stride * n);
   for (int64_t q = 0; q < n; ++q) {
     bool ok = users[q] >= 0 && users[q] < nUsers && pos[q] >= 0 && pos[q] < nItems;
     for (int32_t k = 0; k < perTriple; ++k) ok = ok && negatives[q * perTriple + k] >= 0 && negatives[q * perTriple + k] < nItems;
     if (!ok) fail(code::kOutOfRange, "triple " + std::to_string(q) + " has an id outside its range");
-    out.rows.push_back(users[q]);
-    out.rows.push_back(nUsers + pos[q]);
-    for (int32_t k = 0; k < perTriple; ++k) out.rows.push_back(nUsers + negatives[q * perTriple + k]);
+    out.slots.push_back(users[q]);
+    out.slots.push_back(nUsers + pos[q]);
+    for (int32_t k = 0; k < perTriple; ++k) out.slots.push_back(nUsers + negatives[q * perTriple + k]);
   }
-  out.slots = out.rows;
-  std::sort(out.rows.begin(), out.rows.end());
-  out.rows.erase(std::unique(out.rows.begin(), out.rows.end()), out.rows.end());
-  for (auto& s : out.slots) s = static_cast<int32_t>(std::lower_bound(out.rows.begin(), out.rows.end(), s) - out.rows.begin());
+  numberBatchRows(static_cast<int64_t>(nUsers) + nItems, out);
 }
 
 namespace {
 
-double squaredNorm(const float* a, int32_t d) {
-  double s = 0;
-  for (int32_t j = 0; j < d; ++j) s += static_cast<double>(a[j]) * a[j];
-  return s;
-}
+// ||a||^2 with 8-lane float partial sums (one row is 64 terms: float is ample for an L2 term).
+RF_HOT_CLONES double squaredNorm(const float* a, int32_t d) { return simd::dotPrefix(a, a, d); }
 
 // The loss terms of one triple: term t is level t's BPR on prefix dims[t] against negative
 // negOf(t). kDns has a single term (the last level, weight 1).
@@ -82,6 +77,12 @@ MatryoshkaLoss matryoshkaLossGrad(int64_t n, const BprBatch& batch, const float*
   auto row = [&](int64_t q, int64_t role) { return final + static_cast<int64_t>(slot[q * stride + role]) * dim; };
   auto negOf = [&](int32_t t) { return terms.perLevelNegative ? 2 + t : 2; };
 
+  // Squared norms of the touched ego rows, once per unique row in ascending (memory) order.
+  std::vector<double> rowNorm(rows);
+  parallelChunks(rows, resolveThreads(threads, rows / 1024 + 1), [&](int64_t b, int64_t e, int) {
+    for (int64_t q = b; q < e; ++q) rowNorm[q] = squaredNorm(ego + static_cast<int64_t>(batch.rows[q]) * dim, dim);
+  });
+
   // Pass 1, per triple: softplus per term, coefficient c_t = w_t sigmoid(x_t) / B, and L2 norms.
   std::vector<double> softplusTerm(n * T), normTerm(n);
   std::vector<float> coef(n * T);
@@ -105,7 +106,7 @@ MatryoshkaLoss matryoshkaLossGrad(int64_t n, const BprBatch& batch, const float*
         coef[q * T + t] = static_cast<float>(terms.weights[t] * sigmoid(x) / static_cast<double>(n));
       }
       double norms = 0;
-      for (int64_t r = 0; r < stride; ++r) norms += squaredNorm(ego + static_cast<int64_t>(batch.rows[slot[q * stride + r]]) * dim, dim);
+      for (int64_t r = 0; r < stride; ++r) norms += rowNorm[slot[q * stride + r]];
       normTerm[q] = norms;
     }
   });

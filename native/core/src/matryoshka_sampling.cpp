@@ -1,9 +1,12 @@
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "recforge/error.hpp"
 #include "recforge/matryoshka.hpp"
 #include "recforge/parallel.hpp"
 #include "recforge/rng.hpp"
+#include "recforge/simd.hpp"
 
 namespace rf {
 
@@ -13,10 +16,62 @@ int32_t negativesPerTriple(MatryoshkaMode mode, const MatryoshkaLevels& levels) 
 
 namespace {
 
-float prefixDot(const float* a, const float* b, int32_t d) {
-  float s = 0;
-  for (int32_t j = 0; j < d; ++j) s += a[j] * b[j];
-  return s;
+// The candidates of one triple, drawn group by group, with the cache lines each will be scored on
+// requested early: scoring is a random row access per candidate, so drawing triple q + 1 while
+// scoring triple q overlaps those memory latencies instead of paying them one by one.
+struct Candidates {
+  std::vector<int32_t> items;
+  void draw(int32_t user, Rng& rng, const NegativeSampler& sampler, const float* itemRows, int32_t dim,
+            const int32_t* widths, int32_t groups, int32_t perGroup) {
+    items.resize(static_cast<size_t>(groups) * perGroup);
+    for (int32_t k = 0; k < groups; ++k) {
+      const int32_t lines = (widths[k] * static_cast<int32_t>(sizeof(float)) + 63) / 64;
+      for (int32_t c = 0; c < perGroup; ++c) {
+        const int32_t item = sampler.draw(user, rng);
+        items[k * perGroup + c] = item;
+        const char* row = reinterpret_cast<const char*>(itemRows + static_cast<int64_t>(item) * dim);
+        for (int32_t l = 0; l < lines; ++l) __builtin_prefetch(row + 64 * l);
+      }
+    }
+  }
+};
+
+struct SampleArgs {
+  const int32_t* users;
+  const NegativeSampler& sampler;
+  const float* userRows;
+  const float* itemRows;
+  int32_t dim;
+  const int32_t* widths;
+  int32_t groups, perGroup;
+  uint64_t seed;
+  int64_t firstTriple;
+  int32_t* negatives;
+};
+
+// Triples [b, e): each group's highest prefix score (strict >: ties keep the first drawn).
+RF_HOT_CLONES void sampleRange(const SampleArgs& a, int64_t b, int64_t e) {
+  Candidates cur, next;
+  auto drawFor = [&](int64_t q, Candidates& out) {
+    Rng rng(a.seed, static_cast<uint64_t>(a.firstTriple + q));
+    out.draw(a.users[q], rng, a.sampler, a.itemRows, a.dim, a.widths, a.groups, a.perGroup);
+  };
+  if (b < e) drawFor(b, cur);
+  for (int64_t q = b; q < e; ++q) {
+    if (q + 1 < e) drawFor(q + 1, next);
+    const float* fu = a.userRows + static_cast<int64_t>(a.users[q]) * a.dim;
+    for (int32_t k = 0; k < a.groups; ++k) {
+      const int32_t* group = cur.items.data() + static_cast<int64_t>(k) * a.perGroup;
+      int32_t best = group[0];
+      float bestScore = simd::dotPrefix(fu, a.itemRows + static_cast<int64_t>(best) * a.dim, a.widths[k]);
+      for (int32_t c = 1; c < a.perGroup; ++c) {
+        const float s = simd::dotPrefix(fu, a.itemRows + static_cast<int64_t>(group[c]) * a.dim, a.widths[k]);
+        if (s > bestScore) best = group[c], bestScore = s;
+      }
+      a.negatives[q * a.groups + k] = best;
+    }
+    std::swap(cur, next);
+  }
 }
 
 }  // namespace
@@ -34,25 +89,12 @@ void sampleMatryoshkaNegatives(const int32_t* users, const int32_t* pos, int64_t
   // kShared / kDns rank their single group at the last level (the full vector when it equals dim,
   // as in the reference main_sin.py); kMns ranks group k at its own prefix d_k.
   const int32_t* widths = mode == MatryoshkaMode::kMns ? levels.dims.data() : &levels.dims.back();
-  const uint64_t seed = hash3(options.seed, options.epoch, kMatryoshkaStreamTag);
+  const SampleArgs args{users,  sampler, final, final + static_cast<int64_t>(nUsers) * dim, dim, widths, groups, cand,
+                        hash3(options.seed, options.epoch, kMatryoshkaStreamTag), options.firstTriple, negatives};
   // One stream per triple (not per chunk): the draws depend on the triple alone, so any thread
   // count, and any batching of the same epoch order, picks the same negatives.
-  parallelChunks(n, resolveThreads(options.threads, n / 64 + 1), [&](int64_t b, int64_t e, int) {
-    for (int64_t q = b; q < e; ++q) {
-      Rng rng(seed, static_cast<uint64_t>(options.firstTriple + q));
-      const float* fu = final + static_cast<int64_t>(users[q]) * dim;
-      for (int32_t k = 0; k < groups; ++k) {
-        int32_t best = -1;
-        float bestScore = 0;
-        for (int32_t c = 0; c < cand; ++c) {
-          const int32_t item = sampler.draw(users[q], rng);
-          const float s = prefixDot(fu, final + (static_cast<int64_t>(nUsers) + item) * dim, widths[k]);
-          if (best < 0 || s > bestScore) best = item, bestScore = s;  // strict: ties keep the first drawn
-        }
-        negatives[q * groups + k] = best;
-      }
-    }
-  });
+  parallelChunks(n, resolveThreads(options.threads, n / 64 + 1),
+                 [&](int64_t b, int64_t e, int) { sampleRange(args, b, e); });
 }
 
 }  // namespace rf

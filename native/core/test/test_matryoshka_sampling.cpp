@@ -46,10 +46,12 @@ std::vector<int32_t> naive(const Setup& s, rf::MatryoshkaMode mode, const rf::Ma
     for (int32_t k = 0; k < groups; ++k) {
       const int32_t width = mns ? s.lv.dims[k] : s.lv.dims.back();
       int32_t best = 0;
-      std::vector<float> score(n);
+      // In double: the kernel's float sums are ordered differently, which cannot flip an argmax
+      // here (random scores, no near-ties), so equal choices show the selection itself is right.
+      std::vector<double> score(n);
       for (int32_t c = 0; c < n; ++c) {
-        float v = 0;
-        for (int32_t j = 0; j < width; ++j) v += s.fin[s.users[q] * s.d + j] * s.fin[(s.m + cand[k * n + c]) * s.d + j];
+        double v = 0;
+        for (int32_t j = 0; j < width; ++j) v += double(s.fin[s.users[q] * s.d + j]) * s.fin[(s.m + cand[k * n + c]) * s.d + j];
         score[c] = v;
         if (score[c] > score[best]) best = c;
       }

@@ -57,6 +57,20 @@ TEST(positive_set_matches_csr_with_bitsets) {
     for (int32_t i = 0; i < 200; ++i) CHECK_EQ(pos.contains(u, i), s.g.userItems.contains(u, i));
 }
 
+TEST(csr_contains_matches_a_search_for_short_and_long_rows) {
+  // Row lengths around the linear-scan limit, and an empty row.
+  std::vector<int32_t> users, items;
+  const int32_t lens[] = {0, 1, 5, 32, 33, 100};
+  for (int32_t u = 0; u < 6; ++u)
+    for (int32_t k = 0; k < lens[u]; ++k) users.push_back(u), items.push_back(3 * k + u % 3);
+  const rf::Csr a = rf::buildCsr(users.data(), items.data(), static_cast<int64_t>(users.size()), 6, 320);
+  for (int32_t u = 0; u < 6; ++u)
+    for (int32_t i = 0; i < 320; ++i) {
+      const bool expected = std::find(a.rowBegin(u), a.rowEnd(u), i) != a.rowEnd(u);
+      CHECK_EQ(a.contains(u, i), expected);
+    }
+}
+
 TEST(uniform_negatives_are_uniform_non_positives) {
   auto s = rftest::randomGraph(4, 40, 0.5, 6);
   // User 3 gets all items but one, forcing the exact (post-rejection) path.

@@ -27,6 +27,10 @@ struct BprBatch {
 // row-indexed table when the batch is not tiny next to the table (the same result either way).
 void mapBprBatch(const BprTriple* triples, int64_t n, int32_t users, int32_t items, BprBatch& out);
 
+// The shared second half of batch mapping: out.slots holds global rows (ids checked, each
+// < total); fills out.rows with them sorted and unique and turns each slot into its position there.
+void numberBatchRows(int64_t total, BprBatch& out);
+
 struct BprLoss {
   double loss = 0;  // bpr + reg
   double bpr = 0;   // mean softplus

@@ -65,7 +65,8 @@ struct MatryoshkaSampleOptions {
 };
 
 // For each (users[q], pos[q]) draws K*N (kMns) or N candidates with `sampler` (rejection against
-// u's train items) and keeps each group's highest score (ties: the first drawn), scored on
+// u's train items) and keeps each group's highest score (ties: the first drawn; scores are float
+// dots with 8-lane partial sums, simd::dotPrefix), scored on
 // `final` ((nUsers + nItems) x dim, users first, global rows). Writes negatives[q * perTriple + k] (item ids).
 // Triple q uses Rng(hash3(seed, epoch, kMatryoshkaStreamTag), firstTriple + q), drawing its
 // candidates group by group: the result depends on neither threads nor how an epoch is batched. Ids are range-checked (E_OUT_OF_RANGE).

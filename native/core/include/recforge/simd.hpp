@@ -51,4 +51,21 @@ RF_SIMD_INLINE float hmax8(f32x8 v) {
   return m;
 }
 
+// Horizontal sum in a fixed order (pairwise: lanes 0-3 + 4-7, then 0-1 + 2-3, then 0 + 1).
+RF_SIMD_INLINE float hsum8(f32x8 v) {
+  typedef float f32x4 __attribute__((vector_size(4 * sizeof(float))));
+  f32x4 a = __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);
+  return (a[0] + a[2]) + (a[1] + a[3]);
+}
+
+// <a[:w], b[:w]>: 8-lane partial sums over the whole blocks of 8, then the tail in order.
+RF_SIMD_INLINE float dotPrefix(const float* a, const float* b, int w) {
+  f32x8 acc{};
+  int j = 0;
+  for (; j + kLanes <= w; j += kLanes) acc += load8(a + j) * load8(b + j);
+  float s = hsum8(acc);
+  for (; j < w; ++j) s += a[j] * b[j];
+  return s;
+}
+
 }  // namespace rf::simd
