@@ -38,9 +38,9 @@ NegativeSampler::NegativeSampler(const PositiveSet& positives, NegativeKind kind
   }
 }
 
-int32_t NegativeSampler::draw(int32_t u, Rng& rng) const {
+int32_t NegativeSampler::drawWeighted(int32_t u, Rng& rng) const {
   for (int t = 0; t < kMaxRejections; ++t) {
-    const int32_t i = kind_ == NegativeKind::kUniform ? static_cast<int32_t>(rng.below(items_)) : alias_.draw(rng);
+    const int32_t i = alias_.draw(rng);
     if (!pos_.contains(u, i)) return i;
   }
   return drawExact(u, rng);

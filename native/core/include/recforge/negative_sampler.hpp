@@ -41,10 +41,19 @@ class NegativeSampler {
   // A non-positive item of user u. After kMaxRejections rejections (users who have most of the
   // mass) it draws from the exact conditional distribution instead, so the result is always a
   // correct sample; E_INVALID_ARG when u has no item with positive weight left.
-  int32_t draw(int32_t u, Rng& rng) const;
+  // Inline: hard-negative samplers call it for every candidate (millions per epoch).
+  int32_t draw(int32_t u, Rng& rng) const {
+    if (kind_ != NegativeKind::kUniform) return drawWeighted(u, rng);
+    for (int t = 0; t < kMaxRejections; ++t) {
+      const int32_t i = static_cast<int32_t>(rng.below(static_cast<uint64_t>(items_)));
+      if (!pos_.contains(u, i)) return i;
+    }
+    return drawExact(u, rng);
+  }
   static constexpr int kMaxRejections = 64;
 
  private:
+  int32_t drawWeighted(int32_t u, Rng& rng) const;
   int32_t drawExact(int32_t u, Rng& rng) const;
   const PositiveSet& pos_;
   NegativeKind kind_;
