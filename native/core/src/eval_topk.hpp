@@ -77,4 +77,7 @@ class TopK {
   RowCursor mask_, extra_;
 };
 
+// Offers one user's tile row (items itemBegin..itemBegin+n-1, ascending) to its top-K.
+void offerRow(TopK& top, const float* row, int n, int32_t itemBegin);
+
 }  // namespace rf::eval
