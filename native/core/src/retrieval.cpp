@@ -114,7 +114,7 @@ void retrieveTopK(const MatrixView& users, const MatrixView& items, const int32_
       const int take = std::min<int>(len, k);
       if (rerank) {
         rescore(users.data + static_cast<int64_t>(ids[r]) * width, items.data, width, c, len, ws.panel.data());
-        std::partial_sort(c, c + take, c + len, eval::better);
+        std::partial_sort(c, c + take, c + len, eval::Better{});
       }
       const int64_t row = (begin + r) * k;
       for (int t = 0; t < take; ++t) outItems[row + t] = c[t].item, outScores[row + t] = c[t].score;
