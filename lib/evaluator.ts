@@ -13,6 +13,7 @@ import { RecforgeError } from './errors.js';
 import { runNative, type AsyncOptions } from './job.js';
 import type { EmbeddingModel } from './model.js';
 import { addon, type NativeCsr, type NativeEvalResult } from './native.js';
+import { levelKey, prefixDims } from './prefix.js';
 import { describe, expectMatrix } from './tensor.js';
 import type { Tensor } from './tensor.js';
 
@@ -51,8 +52,23 @@ export interface PerUserMetrics {
   values: Record<string, Float32Array>;
 }
 
-/** `{'recall@20': 0.18, 'ndcg@20': 0.15, ...}`, plus `perUser` when asked for. */
-export type EvaluationResult = { [key: `${string}@${number}`]: number } & {
+/** Options of {@link Evaluator.evaluate} and {@link Evaluator.evaluateModel}. */
+export interface EvaluateOptions extends AsyncOptions {
+  /**
+   * Also evaluate every prefix width in this list (strictly increasing integers in [1, dim]),
+   * for nested-dimension ("Matryoshka") embeddings whose first d coordinates form a model of
+   * their own. All widths are scored in one pass (the cost of about one full-width evaluation)
+   * and reported under keys `${metric}@${k}/d${dim}`, e.g. `recall@20/d4`, next to the
+   * full-width keys, which stay exactly what an evaluation without `dims` gives.
+   */
+  dims?: number[];
+}
+
+/**
+ * `{'recall@20': 0.18, 'ndcg@20': 0.15, ...}`, plus `'recall@20/d4'`-style keys for each prefix
+ * width when evaluated with `dims`, plus `perUser` (full width only) when asked for.
+ */
+export type EvaluationResult = { [key: `${string}@${number}` | `${string}@${number}/d${number}`]: number } & {
   /** Every evaluated user's values, when the Evaluator was created with `perUser: true`. */
   perUser?: PerUserMetrics;
 };
@@ -110,14 +126,17 @@ export class Evaluator {
    * Scores every user against every item by inner product of the two tables.
    * @param userEmb - [nUsers, dim] float32 Tensor (copied before the promise is returned)
    * @param itemEmb - [nItems, dim] float32 Tensor
+   * @param options - `dims`: also report each prefix width (see {@link EvaluateOptions})
    * @throws RecforgeError E_TYPE (not a float32 Tensor), E_SHAPE (rows differ from the dataset
-   *   or widths differ), E_NONFINITE (NaN/Inf in either table), E_ABORTED.
+   *   or widths differ), E_NONFINITE (NaN/Inf in either table), E_INVALID_ARG (dims not strictly
+   *   increasing integers in [1, dim]), E_ABORTED.
    */
-  async evaluate(userEmb: Tensor, itemEmb: Tensor, options: AsyncOptions = {}): Promise<EvaluationResult> {
+  async evaluate(userEmb: Tensor, itemEmb: Tensor, options: EvaluateOptions = {}): Promise<EvaluationResult> {
     const du = expectMatrix(userEmb, 'userEmb', this.#data.nUsers);
     const dv = expectMatrix(itemEmb, 'itemEmb', this.#data.nItems);
     if (du !== dv) throw new RecforgeError('E_SHAPE', `userEmb has width ${du} but itemEmb has width ${dv}`);
     if (du === 0) throw new RecforgeError('E_SHAPE', 'embeddings must have at least one column');
+    if (options.dims !== undefined) return this.#evaluatePrefixes(userEmb, itemEmb, du, prefixDims(options.dims, du), options);
     const t = this.#targets();
     const raw = await runNative(options, (tok, p) =>
       addon().evaluate(userEmb.data as Float32Array, itemEmb.data as Float32Array, du, t.truth, t.mask, t.extra,
@@ -126,12 +145,40 @@ export class Evaluator {
     return this.#shape(raw);
   }
 
-  /** Evaluates a model's final embeddings (see {@link evaluate}). */
-  async evaluateModel(model: EmbeddingModel, options: AsyncOptions = {}): Promise<EvaluationResult> {
+  /** Evaluates a model's final embeddings, at full width and at each of `options.dims` (see {@link evaluate}). */
+  async evaluateModel(model: EmbeddingModel, options: EvaluateOptions = {}): Promise<EvaluationResult> {
     if (model === null || typeof model !== 'object' || typeof model.userEmbeddings !== 'function')
       throw new RecforgeError('E_TYPE', `model must be an EmbeddingModel, got ${describe(model)}`);
-    const [u, v] = await Promise.all([model.userEmbeddings(options), model.itemEmbeddings(options)]);
+    const run: AsyncOptions = { signal: options.signal, onProgress: options.onProgress };
+    const [u, v] = await Promise.all([model.userEmbeddings(run), model.itemEmbeddings(run)]);
     return this.evaluate(u, v, options);
+  }
+
+  /**
+   * Full width plus every prefix in one native pass: the widths scored are `dims`, with the full
+   * width appended when it is not already the last, so the full-width keys come from the same
+   * kernel and summation order as a plain evaluation (bit-identical values).
+   */
+  async #evaluatePrefixes(userEmb: Tensor, itemEmb: Tensor, width: number, dims: number[],
+    options: AsyncOptions): Promise<EvaluationResult> {
+    const levels = dims[dims.length - 1] === width ? dims : [...dims, width];
+    const t = this.#targets();
+    const raws = await runNative(options, (tok, p) =>
+      addon().evaluatePrefixes(userEmb.data as Float32Array, itemEmb.data as Float32Array, width, levels, t.truth,
+        t.mask, t.extra, [...this.ks], this.#threads, tok, p),
+    );
+    const out = this.#shape(raws[raws.length - 1]);
+    dims.forEach((d, l) => {
+      const raw = raws[l];
+      const nk = raw.ks.length;
+      for (const name of this.metrics) {
+        const m = raw.metrics.indexOf(name);
+        raw.ks.forEach((k, j) => {
+          out[levelKey(name, k, d)] = raw.mean[m * nk + j];
+        });
+      }
+    });
+    return out;
   }
 
   /** Most-popular baseline: every user gets the items with the most train interactions. */

@@ -19,8 +19,9 @@ export {
   FixedEmbeddings, type EmbeddingModel, type ModelOptions, type Trainer as TrainerContract, type FitOptions, type EpochEvent,
 } from './model.js';
 export {
-  Evaluator, METRIC_NAMES, type EvaluatorOptions, type EvaluationResult, type MetricName, type PerUserMetrics,
+  Evaluator, METRIC_NAMES, type EvaluatorOptions, type EvaluateOptions, type EvaluationResult, type MetricName, type PerUserMetrics,
 } from './evaluator.js';
+export { levelKey, type EmbeddingOptions } from './prefix.js';
 export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
 export {
   LightGCN, MF, type LightGCNOptions, type LightGCNConfig, type RecommendOptions, type Recommendation, type BatchRecommendation,

@@ -17,6 +17,7 @@ import { runNative, type AsyncOptions } from './job.js';
 import type { EmbeddingModel, EpochEvent, ModelOptions } from './model.js';
 import { addon, type NativeLightGcn } from './native.js';
 import { intOption } from './options.js';
+import { prefixColumns, prefixDim, type EmbeddingOptions } from './prefix.js';
 import { Tensor } from './tensor.js';
 
 /** Options of {@link LightGCN.create}. */
@@ -40,6 +41,18 @@ export interface RecommendOptions extends AsyncOptions {
   k?: number;
   /** `'train'` (default) never recommends the user's train items; `'none'` ranks every item. */
   exclude?: 'train' | 'none';
+  /**
+   * Score with the first `dim` coordinates only (an integer in [1, model dim]; default: all),
+   * i.e. serve a nested-dimension model at a smaller size. With `shortlist`, the width of the
+   * coarse pass instead.
+   */
+  dim?: number;
+  /**
+   * Coarse-to-fine retrieval: take the best `shortlist` items by the `dim`-prefix score, rerank
+   * them by the full-width score and return the top k of those (an integer >= k; needs `dim`).
+   * Returned scores are then full-width scores.
+   */
+  shortlist?: number;
 }
 
 /** One user's recommendations, best first. */
@@ -48,7 +61,7 @@ export interface Recommendation {
   user: number;
   /** Dense item ids (fewer than k when the user has fewer unseen items). */
   items: Int32Array;
-  /** Score (inner product of final embeddings) of each item. */
+  /** Score (inner product of final embeddings, on the prefix when `dim` was given) of each item. */
   scores: Float32Array;
   /** External item ids, when the data had string ids. */
   itemIds?: string[];
@@ -173,21 +186,32 @@ export class LightGCN implements EmbeddingModel {
     return this.#parts === undefined;
   }
 
-  async userEmbeddings(options: AsyncOptions = {}): Promise<Tensor<'float32'>> {
+  /**
+   * Final user embeddings (a copy), or their first `options.dim` columns.
+   * @throws RecforgeError E_INVALID_ARG for a dim outside [1, dim], E_DISPOSED.
+   */
+  async userEmbeddings(options: EmbeddingOptions = {}): Promise<Tensor<'float32'>> {
+    const d = prefixDim(options.dim, this.dim);
     const t = await this.finalTables(options);
-    return new Tensor(t.users.slice(), [this.nUsers, this.dim]);
+    return prefixColumns(t.users, this.nUsers, this.dim, d);
   }
 
-  async itemEmbeddings(options: AsyncOptions = {}): Promise<Tensor<'float32'>> {
+  /**
+   * Final item embeddings (a copy), or their first `options.dim` columns.
+   * @throws RecforgeError E_INVALID_ARG for a dim outside [1, dim], E_DISPOSED.
+   */
+  async itemEmbeddings(options: EmbeddingOptions = {}): Promise<Tensor<'float32'>> {
+    const d = prefixDim(options.dim, this.dim);
     const t = await this.finalTables(options);
-    return new Tensor(t.items.slice(), [this.nItems, this.dim]);
+    return prefixColumns(t.items, this.nItems, this.dim, d);
   }
 
   /**
    * Top-k items of one user (a dense id, or an external id when the data had string ids), seen
    * items excluded by default. Fast after the first call: the final embeddings are computed once
-   * per model state and cached natively.
-   * @throws RecforgeError E_OUT_OF_RANGE for an unknown user, E_INVALID_ARG for a bad k.
+   * per model state and cached natively. `dim` and `shortlist` as in {@link RecommendOptions}.
+   * @throws RecforgeError E_OUT_OF_RANGE for an unknown user, E_INVALID_ARG for a bad k, dim or
+   *   shortlist.
    */
   async recommend(user: number | string, options: RecommendOptions = {}): Promise<Recommendation> {
     const dense = this.#denseUser(user);
@@ -202,10 +226,16 @@ export class LightGCN implements EmbeddingModel {
 
   /**
    * Top-k items of many users at once (dense ids), scored on all cores off the event loop.
-   * @throws RecforgeError E_OUT_OF_RANGE for ids outside [0, nUsers), E_INVALID_ARG for a bad k.
+   * `dim` and `shortlist` as in {@link RecommendOptions}.
+   * @throws RecforgeError E_OUT_OF_RANGE for ids outside [0, nUsers), E_INVALID_ARG for a bad k,
+   *   dim (not an integer in [1, model dim]) or shortlist (not an integer >= k, or without dim).
    */
   async recommendBatch(users: ArrayLike<number>, options: RecommendOptions = {}): Promise<BatchRecommendation> {
     const k = intOption('k', options.k, 1, 2147483647, 10);
+    const dim = prefixDim(options.dim, this.dim);
+    if (options.shortlist !== undefined && options.dim === undefined)
+      throw new RecforgeError('E_INVALID_ARG', 'shortlist needs dim (the width of the coarse pass)');
+    const shortlist = intOption('shortlist', options.shortlist, k, 2147483647, 0);
     const exclude = options.exclude ?? 'train';
     if (exclude !== 'train' && exclude !== 'none')
       throw new RecforgeError('E_INVALID_ARG', `exclude must be 'train' or 'none', got ${JSON.stringify(exclude)}`);
@@ -215,7 +245,7 @@ export class LightGCN implements EmbeddingModel {
         if (ids[q] !== users[q]) throw new RecforgeError('E_OUT_OF_RANGE', `users[${q}] = ${users[q]} is not a valid user id`);
     await this.finalTables(options);
     const { native, threads } = this.#alive();
-    const r = await runNative(options, (t, p) => native.recommend(ids, k, exclude === 'train', threads, t, p));
+    const r = await runNative(options, (t, p) => native.recommend(ids, k, exclude === 'train', threads, dim, shortlist, t, p));
     return { users: ids, k: ids.length > 0 ? r.items.length / ids.length : Math.min(k, this.nItems), items: r.items, scores: r.scores };
   }
 

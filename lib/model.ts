@@ -7,6 +7,7 @@ import { RecforgeError } from './errors.js';
 import type { AsyncOptions } from './job.js';
 import { Tensor, expectMatrix } from './tensor.js';
 import type { Device } from './backends.js';
+import { prefixColumns, prefixDim, type EmbeddingOptions } from './prefix.js';
 
 /** A recommender whose score is the inner product of a user and an item embedding. */
 export interface EmbeddingModel {
@@ -14,10 +15,13 @@ export interface EmbeddingModel {
   readonly nUsers: number;
   /** Number of items the model scores. */
   readonly nItems: number;
-  /** Final user embeddings, [nUsers, dim] float32 (a copy the caller owns). */
-  userEmbeddings(options?: AsyncOptions): Promise<Tensor<'float32'>>;
-  /** Final item embeddings, [nItems, dim] float32 (a copy the caller owns). */
-  itemEmbeddings(options?: AsyncOptions): Promise<Tensor<'float32'>>;
+  /**
+   * Final user embeddings, [nUsers, dim] float32 (a copy the caller owns); with `options.dim`,
+   * only the first `dim` columns (the prefix a nested-dimension model serves at that size).
+   */
+  userEmbeddings(options?: EmbeddingOptions): Promise<Tensor<'float32'>>;
+  /** Final item embeddings, [nItems, dim] float32 (a copy the caller owns); `options.dim` as for users. */
+  itemEmbeddings(options?: EmbeddingOptions): Promise<Tensor<'float32'>>;
   /** Frees native memory; later calls throw E_DISPOSED. */
   dispose(): void;
 }
@@ -91,12 +95,20 @@ export class FixedEmbeddings implements EmbeddingModel {
     return this.#alive().users.cols;
   }
 
-  async userEmbeddings(): Promise<Tensor<'float32'>> {
-    return this.#alive().users.clone();
+  /**
+   * A copy of the user table, or of its first `options.dim` columns.
+   * @throws RecforgeError E_INVALID_ARG for a dim outside [1, dim].
+   */
+  async userEmbeddings(options: EmbeddingOptions = {}): Promise<Tensor<'float32'>> {
+    return prefixOf(this.#alive().users, options.dim);
   }
 
-  async itemEmbeddings(): Promise<Tensor<'float32'>> {
-    return this.#alive().items.clone();
+  /**
+   * A copy of the item table, or of its first `options.dim` columns.
+   * @throws RecforgeError E_INVALID_ARG for a dim outside [1, dim].
+   */
+  async itemEmbeddings(options: EmbeddingOptions = {}): Promise<Tensor<'float32'>> {
+    return prefixOf(this.#alive().items, options.dim);
   }
 
   /** The embeddings as given, without copying (internal fast path). @internal */
@@ -113,4 +125,9 @@ export class FixedEmbeddings implements EmbeddingModel {
     if (!this.#users || !this.#items) throw new RecforgeError('E_DISPOSED', 'FixedEmbeddings was disposed');
     return { users: this.#users, items: this.#items };
   }
+}
+
+/** A copy of the first `dim` columns of a 2-D float32 table (all of them when undefined). */
+function prefixOf(t: Tensor<'float32'>, dim: number | undefined): Tensor<'float32'> {
+  return prefixColumns(t.data, t.rows, t.cols, prefixDim(dim, t.cols));
 }

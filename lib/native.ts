@@ -117,7 +117,8 @@ export interface NativeLightGcn {
   finalEmbeddings(threads: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ users: Float32Array; items: Float32Array }>;
   exportState(cancel?: NativeCancelToken, progress?: ProgressFn): Promise<RawLightGcnState>;
   importState(state: RawLightGcnState, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
-  recommend(users: Int32Array, k: number, excludeTrain: boolean, threads: number,
+  /** dim: prefix width of the ranking score (0 = full); shortlist > 0: rerank that many at full width. */
+  recommend(users: Int32Array, k: number, excludeTrain: boolean, threads: number, dim: number, shortlist: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ items: Int32Array; scores: Float32Array }>;
   trainMatrix(): NativeCsr;
   info(): { users: number; items: number; dim: number; layers: number; initStd: number; init: 'normal' | 'xavier'; seed: number;
@@ -140,6 +141,10 @@ export interface RawAddon extends RawLoadAddon {
   evaluate(users: Float32Array, items: Float32Array, dim: number, truth: NativeCsr, mask: NativeCsr | null,
     extraMask: NativeCsr | null, ks: number[], threads: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult>;
+  /** One result per prefix width in `dims` (strictly increasing, in [1, dim]), scored in one pass. */
+  evaluatePrefixes(users: Float32Array, items: Float32Array, dim: number, dims: number[], truth: NativeCsr,
+    mask: NativeCsr | null, extraMask: NativeCsr | null, ks: number[], threads: number,
+    cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult[]>;
   evaluateBaseline(kind: 'popularity' | 'random', seed: number, train: NativeCsr, truth: NativeCsr,
     mask: NativeCsr | null, extraMask: NativeCsr | null, ks: number[], threads: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult>;

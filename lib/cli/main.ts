@@ -11,11 +11,12 @@ import type { Command } from './command.js';
 import { backendsCommand } from './commands/backends.js';
 import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
 import { recommendCommand } from './commands/recommend.js';
 import { statsCommand } from './commands/stats.js';
 import { trainCommand } from './commands/train.js';
 
-const commands: Command[] = [demoCommand, statsCommand, trainCommand, evalCommand, recommendCommand, backendsCommand];
+const commands: Command[] = [demoCommand, statsCommand, trainCommand, evalCommand, recommendCommand, exportCommand, backendsCommand];
 
 function usage(): string {
   const lines = ['usage: recforge <command> [flags]', '', 'commands:'];

@@ -91,6 +91,44 @@ class EvaluateJob : public Job {
   rf::EvalResult result_;
 };
 
+// Every prefix width of the same tables in one pass; resolves to one result object per width.
+class EvaluatePrefixesJob : public Job {
+ public:
+  EvaluatePrefixesJob(Napi::Env env, const Napi::CallbackInfo& info)
+      : Job(env, "recforge:evaluatePrefixes", info[9], info[10]),
+        users_(float32Vector(info[0], "users")),
+        items_(float32Vector(info[1], "items")),
+        dim_(int32Arg(info[2], "dim", 1, INT32_MAX)),
+        dims_(int32List(info[3], "dims")),
+        targets_(info[4], info[5], info[6], info[7], info[8]) {
+    for (auto [v, name] : {std::pair{&users_, "users"}, std::pair{&items_, "items"}})
+      if (v->size() % dim_ != 0 || v->size() / dim_ > INT32_MAX)
+        throwError(env, rf::code::kShape,
+                   std::string(name) + " has " + std::to_string(v->size()) + " values, not a whole number of rows of " +
+                       std::to_string(dim_));
+    rf::validatePrefixDims(dims_, dim_, "dims");  // refused synchronously, before queuing
+  }
+
+ protected:
+  void Run(const rf::JobControl& ctl) override {
+    const rf::MatrixView u{users_.data(), static_cast<int32_t>(users_.size() / dim_), dim_};
+    const rf::MatrixView v{items_.data(), static_cast<int32_t>(items_.size() / dim_), dim_};
+    results_ = rf::evaluateEmbeddingPrefixes(u, v, dims_, targets_.spec(), ctl);
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Array out = Napi::Array::New(env, results_.size());
+    for (size_t l = 0; l < results_.size(); ++l) out.Set(static_cast<uint32_t>(l), resultObject(env, results_[l]));
+    return out;
+  }
+
+ private:
+  std::vector<float> users_, items_;
+  int32_t dim_;
+  std::vector<int32_t> dims_;
+  Targets targets_;
+  std::vector<rf::EvalResult> results_;
+};
+
 class BaselineJob : public Job {
  public:
   BaselineJob(Napi::Env env, const Napi::CallbackInfo& info)
@@ -122,6 +160,7 @@ class BaselineJob : public Job {
 
 void registerEvaluateFunctions(Napi::Env env, Napi::Object exports) {
   exportJob<EvaluateJob>(env, exports, "evaluate");
+  exportJob<EvaluatePrefixesJob>(env, exports, "evaluatePrefixes");
   exportJob<BaselineJob>(env, exports, "evaluateBaseline");
 }
 

@@ -9,7 +9,7 @@
 //   m.finalEmbeddings(threads)        -> Promise<{users, items}>, also cached for recommend
 //   m.exportState()                   -> Promise<{ego, m?, v?, steps}>
 //   m.importState({ego, m?, v?, steps}) -> Promise<void>
-//   m.recommend(users, k, excludeTrain, threads) -> Promise<{items, scores}> (see recommend.hpp)
+//   m.recommend(users, k, excludeTrain, threads, dim, shortlist) -> Promise<{items, scores}> (see recommend.cpp)
 //   m.trainMatrix() -> NativeCsr (the train user -> items matrix the model was built on)
 //   m.info() -> {users, items, dim, layers, initStd, seed, steps, trainer}, m.dispose()
 // Jobs that read or write the embedding table take the model's busy flag: a second one while

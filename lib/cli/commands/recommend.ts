@@ -10,6 +10,8 @@ export const recommendCommand: Command = {
     model: { kind: 'string', help: 'model file written by recforge train --save', required: true },
     user: { kind: 'string', help: 'user id (external id when the data had string ids)', required: true },
     k: { kind: 'int', help: 'number of items (default 10)', min: 1 },
+    dim: { kind: 'int', help: 'score with the first D coordinates only (or the coarse pass with --shortlist)', min: 1 },
+    shortlist: { kind: 'int', help: 'coarse-to-fine: rerank the best N by the --dim prefix at full width (N >= k)', min: 1 },
     'include-seen': { kind: 'bool', help: "also recommend the user's train items" },
     threads: { kind: 'int', help: 'worker threads (default: all cores)', min: 0 },
     json: { kind: 'bool', help: 'print one JSON object {user, items, scores}' },
@@ -19,6 +21,7 @@ export const recommendCommand: Command = {
     try {
       const r = await model.recommend(flags.user as string, {
         k: (flags.k as number | undefined) ?? 10, exclude: flags['include-seen'] === true ? 'none' : 'train',
+        dim: flags.dim as number | undefined, shortlist: flags.shortlist as number | undefined,
       });
       const items = r.itemIds ?? Array.from(r.items);
       const user = model.userIds ? flags.user : r.user;

@@ -18,6 +18,11 @@ inline bool better(const Candidate& a, const Candidate& b) {
   return a.score > b.score || (a.score == b.score && a.item < b.item);
 }
 
+// `better` as a function object, so the std algorithms inline it (a function pointer is not).
+struct Better {
+  bool operator()(const Candidate& a, const Candidate& b) const { return better(a, b); }
+};
+
 // Membership test over one sorted CSR row for non-decreasing queries: amortized O(1) per query,
 // because the top-K is offered items in ascending id order.
 class RowCursor {
@@ -52,20 +57,31 @@ class TopK {
     if (score != score) score = -INFINITY;  // NaN ranks like -inf and keeps the order strict-weak
     if (full() && !(score > threshold())) return;
     if (mask_.contains(item) || extra_.contains(item)) return;
-    // std heap with `better` as "less": the top is the worst kept candidate.
-    if (full()) {
-      std::pop_heap(heap_, heap_ + size_, better);
-      heap_[size_ - 1] = {score, item};
-    } else {
+    // std heap with `better` as "less": the top is the worst kept candidate. A newcomer replaces
+    // the top and sifts down (one pass of log K steps rather than pop_heap + push_heap); the kept
+    // set does not depend on the heap's layout, since the order is total.
+    if (!full()) {
       heap_[size_++] = {score, item};
+      std::push_heap(heap_, heap_ + size_, Better{});
+      return;
     }
-    std::push_heap(heap_, heap_ + size_, better);
+    const Candidate x{score, item};
+    int i = 0;
+    for (;;) {
+      int c = 2 * i + 1;
+      if (c >= size_) break;
+      if (c + 1 < size_ && better(heap_[c], heap_[c + 1])) ++c;  // the worse child
+      if (!better(x, heap_[c])) break;
+      heap_[i] = heap_[c];
+      i = c;
+    }
+    heap_[i] = x;
   }
 
   // Sorts the kept candidates best first (destroys the heap); returns how many there are, which
   // is less than the capacity only when the user has fewer unmasked items.
   int finish() {
-    std::sort_heap(heap_, heap_ + size_, better);
+    std::sort_heap(heap_, heap_ + size_, Better{});
     return size_;
   }
   const Candidate* ranked() const { return heap_; }
@@ -76,5 +92,8 @@ class TopK {
   int size_ = 0;
   RowCursor mask_, extra_;
 };
+
+// Offers one user's tile row (items itemBegin..itemBegin+n-1, ascending) to its top-K.
+void offerRow(TopK& top, const float* row, int n, int32_t itemBegin);
 
 }  // namespace rf::eval

@@ -26,6 +26,20 @@ void validateCsr(const Csr& a, int32_t rows, int32_t cols, const char* what) {
   }
 }
 
+void validatePrefixDims(const std::vector<int32_t>& dims, int32_t dim, const char* what) {
+  const std::string name(what);
+  if (dims.empty()) fail(code::kInvalidArgument, name + " must list at least one prefix width");
+  for (size_t l = 0; l < dims.size(); ++l) {
+    const int32_t d = dims[l];
+    if (d < 1 || d > dim)
+      fail(code::kInvalidArgument, name + "[" + std::to_string(l) + "] = " + std::to_string(d) + " is outside [1, " +
+                                       std::to_string(dim) + "] (the embedding width)");
+    if (l > 0 && d <= dims[l - 1])
+      fail(code::kInvalidArgument, name + " must be strictly increasing (" + name + "[" + std::to_string(l) +
+                                       "] = " + std::to_string(d) + " after " + std::to_string(dims[l - 1]) + ")");
+  }
+}
+
 namespace eval {
 
 void validateSpec(const EvalSpec& spec, int32_t nItems) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <string>
 
 #include "eval_metrics.hpp"
@@ -31,50 +32,40 @@ const char* metricName(Metric m) {
 namespace eval {
 namespace {
 
-// Offers one user's tile row (items itemBegin..itemBegin+n-1) to its top-K. Once the heap is
-// full, 64-score chunks whose maximum cannot beat the threshold are skipped with a few vector
-// ops; that is the common case after the first tiles, so selection costs far less than scoring.
-RF_HOT_CLONES void offerRow(TopK& top, const float* row, int n, int32_t itemBegin) {
-  int j = 0;
-  for (; j < n && !top.full(); ++j) top.offer(row[j], itemBegin + j);
-  for (; j + 64 <= n; j += 64) {
-    const float thr = top.threshold();
-    simd::f32x8 m = simd::splat8(thr);  // start from thr so NaN scores can never poison the max
-    for (int c = 0; c < 64; c += simd::kLanes) m = simd::maxKeep(simd::load8(row + j + c), m);
-    if (simd::hmax8(m) > thr)
-      for (int t = 0; t < 64; ++t) top.offer(row[j + t], itemBegin + j + t);
-  }
-  for (; j < n; ++j) top.offer(row[j], itemBegin + j);
-}
-
-// Per-worker scratch, allocated once per call.
+// Per-worker scratch, allocated once per call: one score tile and one top-K per level and user.
 struct Workspace {
-  std::vector<float> scores;     // kScoreBlockUsers x kScoreTileItems
-  std::vector<Candidate> heaps;  // kScoreBlockUsers x maxK
-  TopK tops[kScoreBlockUsers];
+  std::vector<float> scores;     // levels x kScoreBlockUsers x kScoreTileItems
+  std::vector<Candidate> heaps;  // levels x kScoreBlockUsers x maxK
+  std::vector<TopK> tops;        // levels x kScoreBlockUsers
 };
+constexpr int64_t kLevelTile = static_cast<int64_t>(kScoreBlockUsers) * kScoreTileItems;
 
-EvalResult run(const Scorer& scorer, const EvalSpec& spec, const JobControl& ctl) {
+// Fills `levels` tiles of one block of users x one item tile: tile l at out + l * kLevelTile,
+// row stride kScoreTileItems.
+using FillTiles = std::function<void(const int32_t* users, int nu, int32_t itemBegin, int ni, float* out)>;
+
+// The driver behind every entry point: one EvalResult per level, each ranked from its own tiles.
+std::vector<EvalResult> run(int32_t nItems, int levels, const FillTiles& fill, const EvalSpec& spec,
+                            const JobControl& ctl) {
   const Csr& truth = *spec.truth;
-  const int32_t nItems = scorer.nItems();
-  EvalResult res;
-  res.ks = spec.ks;
+  std::vector<int32_t> users;
   for (int32_t u = 0; u < truth.rows; ++u)
-    if (truth.degree(u) > 0) res.users.push_back(u);
-  if (res.users.empty()) fail(code::kEmpty, "evaluate: no user has a relevant item");
+    if (truth.degree(u) > 0) users.push_back(u);
+  if (users.empty()) fail(code::kEmpty, "evaluate: no user has a relevant item");
 
-  const int64_t nEval = static_cast<int64_t>(res.users.size());
+  const int64_t nEval = static_cast<int64_t>(users.size());
   const int32_t maxK = *std::max_element(spec.ks.begin(), spec.ks.end());
   const MetricCalculator calc(spec.ks);
   const int slots = calc.slots();
-  std::vector<float> flat(static_cast<size_t>(nEval) * slots);  // [user][metric][k]
+  std::vector<float> flat(static_cast<size_t>(levels) * nEval * slots);  // [level][user][metric][k]
 
   const int64_t nBlocks = (nEval + kScoreBlockUsers - 1) / kScoreBlockUsers;
   const int workers = resolveThreads(spec.threads, nBlocks);
   std::vector<Workspace> spaces(workers);
   for (auto& ws : spaces) {
-    ws.scores.resize(static_cast<size_t>(kScoreBlockUsers) * kScoreTileItems);
-    ws.heaps.resize(static_cast<size_t>(kScoreBlockUsers) * maxK);
+    ws.scores.resize(static_cast<size_t>(levels) * kLevelTile);
+    ws.heaps.resize(static_cast<size_t>(levels) * kScoreBlockUsers * maxK);
+    ws.tops.resize(static_cast<size_t>(levels) * kScoreBlockUsers);
   }
   std::atomic<int64_t> blocksDone{0};
 
@@ -83,36 +74,57 @@ EvalResult run(const Scorer& scorer, const EvalSpec& spec, const JobControl& ctl
     Workspace& ws = spaces[worker];
     const int64_t begin = block * kScoreBlockUsers;
     const int nu = static_cast<int>(std::min<int64_t>(kScoreBlockUsers, nEval - begin));
-    const int32_t* ids = res.users.data() + begin;
-    for (int r = 0; r < nu; ++r)
-      ws.tops[r].reset(ws.heaps.data() + static_cast<int64_t>(r) * maxK, maxK, RowCursor(spec.mask, ids[r]),
-                       RowCursor(spec.extraMask, ids[r]));
+    const int32_t* ids = users.data() + begin;
+    for (int l = 0; l < levels; ++l)
+      for (int r = 0; r < nu; ++r) {
+        const int64_t slot = static_cast<int64_t>(l) * kScoreBlockUsers + r;
+        ws.tops[slot].reset(ws.heaps.data() + slot * maxK, maxK, RowCursor(spec.mask, ids[r]),
+                            RowCursor(spec.extraMask, ids[r]));
+      }
     for (int32_t i0 = 0; i0 < nItems; i0 += kScoreTileItems) {
       ctl.checkCancelled();
       const int ni = std::min(kScoreTileItems, nItems - i0);
-      scorer.score(ids, nu, i0, ni, ws.scores.data(), kScoreTileItems);
-      for (int r = 0; r < nu; ++r) offerRow(ws.tops[r], ws.scores.data() + r * kScoreTileItems, ni, i0);
+      fill(ids, nu, i0, ni, ws.scores.data());
+      for (int l = 0; l < levels; ++l)
+        for (int r = 0; r < nu; ++r)
+          offerRow(ws.tops[l * kScoreBlockUsers + r], ws.scores.data() + l * kLevelTile + r * kScoreTileItems, ni, i0);
     }
-    for (int r = 0; r < nu; ++r) {
-      const int len = ws.tops[r].finish();
-      calc.compute(ws.tops[r].ranked(), len, truth.rowBegin(ids[r]), truth.rowEnd(ids[r]),
-                   flat.data() + (begin + r) * slots);
-    }
+    for (int l = 0; l < levels; ++l)
+      for (int r = 0; r < nu; ++r) {
+        TopK& top = ws.tops[l * kScoreBlockUsers + r];
+        const int len = top.finish();
+        calc.compute(top.ranked(), len, truth.rowBegin(ids[r]), truth.rowEnd(ids[r]),
+                     flat.data() + ((l * nEval) + begin + r) * slots);
+      }
     ctl.report(static_cast<double>(++blocksDone) / nBlocks);
   });
 
   // Transpose to [metric][k][user]; means are summed in user order, so they do not depend on threads.
   const size_t nk = spec.ks.size();
-  res.perUser.assign(kMetricCount, std::vector<std::vector<float>>(nk, std::vector<float>(nEval)));
-  res.mean.assign(kMetricCount, std::vector<double>(nk, 0.0));
-  for (int m = 0; m < kMetricCount; ++m)
-    for (size_t k = 0; k < nk; ++k) {
-      auto& dst = res.perUser[m][k];
-      double sum = 0;
-      for (int64_t u = 0; u < nEval; ++u) sum += dst[u] = flat[u * slots + m * nk + k];
-      res.mean[m][k] = sum / static_cast<double>(nEval);
-    }
-  return res;
+  std::vector<EvalResult> out(levels);
+  for (int l = 0; l < levels; ++l) {
+    EvalResult& res = out[l];
+    res.users = users;
+    res.ks = spec.ks;
+    const float* src = flat.data() + static_cast<int64_t>(l) * nEval * slots;
+    res.perUser.assign(kMetricCount, std::vector<std::vector<float>>(nk, std::vector<float>(nEval)));
+    res.mean.assign(kMetricCount, std::vector<double>(nk, 0.0));
+    for (int m = 0; m < kMetricCount; ++m)
+      for (size_t k = 0; k < nk; ++k) {
+        auto& dst = res.perUser[m][k];
+        double sum = 0;
+        for (int64_t u = 0; u < nEval; ++u) sum += dst[u] = src[u * slots + m * nk + k];
+        res.mean[m][k] = sum / static_cast<double>(nEval);
+      }
+  }
+  return out;
+}
+
+EvalResult run(const Scorer& scorer, const EvalSpec& spec, const JobControl& ctl) {
+  auto fill = [&](const int32_t* ids, int nu, int32_t i0, int ni, float* out) {
+    scorer.score(ids, nu, i0, ni, out, kScoreTileItems);
+  };
+  return std::move(run(scorer.nItems(), 1, fill, spec, ctl)[0]);
 }
 
 }  // namespace
@@ -136,6 +148,28 @@ EvalResult evaluateEmbeddings(const MatrixView& users, const MatrixView& items, 
   eval::validateEmbeddings(items, "item embeddings");
   const eval::DotScorer scorer(users, items, spec.threads);
   return eval::run(scorer, spec, ctl);
+}
+
+std::vector<EvalResult> evaluateEmbeddingPrefixes(const MatrixView& users, const MatrixView& items,
+                                                  const std::vector<int32_t>& dims, const EvalSpec& spec,
+                                                  const JobControl& ctl) {
+  if (users.cols != items.cols)
+    fail(code::kShape, "evaluate: user dim " + std::to_string(users.cols) + " != item dim " +
+                           std::to_string(items.cols));
+  validatePrefixDims(dims, users.cols, "dims");
+  if (spec.truth && users.rows != spec.truth->rows)
+    fail(code::kShape, "evaluate: " + std::to_string(users.rows) + " user rows for " +
+                           std::to_string(spec.truth->rows) + " users");
+  eval::validateSpec(spec, items.rows);
+  eval::validateEmbeddings(users, "user embeddings");
+  eval::validateEmbeddings(items, "item embeddings");
+  // Only the columns up to the widest prefix are packed and read.
+  const eval::DotScorer scorer(users, items, spec.threads, dims.back());
+  const int levels = static_cast<int>(dims.size());
+  auto fill = [&](const int32_t* ids, int nu, int32_t i0, int ni, float* out) {
+    scorer.scorePrefixes(ids, nu, i0, ni, dims.data(), levels, out, kScoreTileItems, eval::kLevelTile);
+  };
+  return eval::run(items.rows, levels, fill, spec, ctl);
 }
 
 EvalResult evaluatePopularity(const Csr& train, const EvalSpec& spec, const JobControl& ctl) {

@@ -67,6 +67,21 @@ EvalResult evaluateScores(const Scorer& scorer, const EvalSpec& spec, const JobC
 EvalResult evaluateEmbeddings(const MatrixView& users, const MatrixView& items, const EvalSpec& spec,
                               const JobControl& ctl = {});
 
+// Every prefix width in one pass (nested "Matryoshka" embeddings): result l ranks items by
+// <users[u][:dims[l]], items[i][:dims[l]]>. Each block of users x tile of items is scored once,
+// level l's scores extending level l-1's by the columns [dims[l-1], dims[l]), so the cost is one
+// evaluation at dims.back() plus one top-K per level. Result l is bit-identical to
+// evaluateEmbeddings on the tables truncated to dims[l] columns (same summation order).
+// E_INVALID_ARG for dims that are empty, not strictly increasing or outside [1, dim]; otherwise
+// the errors of evaluateEmbeddings.
+std::vector<EvalResult> evaluateEmbeddingPrefixes(const MatrixView& users, const MatrixView& items,
+                                                  const std::vector<int32_t>& dims, const EvalSpec& spec,
+                                                  const JobControl& ctl = {});
+
+// Checks prefix widths: non-empty, strictly increasing, each in [1, dim]. E_INVALID_ARG naming
+// `what` otherwise.
+void validatePrefixDims(const std::vector<int32_t>& dims, int32_t dim, const char* what);
+
 // Baselines through the same path. Popularity: score(u, i) = train degree of item i.
 // Random: a seeded uniform score per (user, item), independent of threads and tiling.
 EvalResult evaluatePopularity(const Csr& train, const EvalSpec& spec, const JobControl& ctl = {});

@@ -1,0 +1,169 @@
+// Serving top-k (retrieveTopK) at full width, on a prefix, and coarse-to-fine, against a naive
+// reference that scores in double, sorts every candidate and reranks with std::sort.
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "eval_reference.hpp"
+#include "harness.hpp"
+#include "recforge/retrieval.hpp"
+
+using evaltest::Problem;
+
+namespace {
+
+struct Lists {
+  std::vector<int32_t> items;
+  std::vector<float> scores;
+};
+
+double dotPrefix(const Problem& p, int32_t u, int32_t i, int32_t d) {
+  double s = 0;
+  for (int32_t q = 0; q < d; ++q) s += static_cast<double>(p.U[u * p.dim + q]) * p.V[i * p.dim + q];
+  return s;
+}
+
+// Rank by the d-prefix (d = 0: full); with a shortlist keep its best `shortlist`, then rank those
+// by the full score. Returns items and the score of the final ranking, padded like the kernel.
+Lists naive(const Problem& p, const std::vector<int32_t>& queries, const rf::RetrievalSpec& s) {
+  const int32_t d = s.dim == 0 ? p.dim : s.dim;
+  Lists out;
+  out.items.assign(queries.size() * s.k, -1);
+  out.scores.assign(queries.size() * s.k, -std::numeric_limits<float>::infinity());
+  auto order = [](const std::pair<double, int32_t>& a, const std::pair<double, int32_t>& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  };
+  for (size_t q = 0; q < queries.size(); ++q) {
+    const int32_t u = queries[q];
+    std::vector<std::pair<double, int32_t>> all;
+    for (int32_t i = 0; i < p.nItems; ++i)
+      if (!(s.exclude && s.exclude->contains(u, i))) all.push_back({dotPrefix(p, u, i, d), i});
+    std::sort(all.begin(), all.end(), order);
+    if (s.shortlist > 0) {
+      all.resize(std::min<size_t>(all.size(), s.shortlist));
+      for (auto& c : all) c.first = dotPrefix(p, u, c.second, p.dim);
+      std::sort(all.begin(), all.end(), order);
+    }
+    for (size_t r = 0; r < std::min<size_t>(all.size(), s.k); ++r) {
+      out.items[q * s.k + r] = all[r].second;
+      out.scores[q * s.k + r] = static_cast<float>(all[r].first);
+    }
+  }
+  return out;
+}
+
+Lists run(const Problem& p, const std::vector<int32_t>& queries, const rf::RetrievalSpec& s) {
+  Lists out;
+  out.items.resize(queries.size() * s.k);
+  out.scores.resize(queries.size() * s.k);
+  rf::retrieveTopK(p.users(), p.items(), queries.data(), static_cast<int64_t>(queries.size()), s, out.items.data(),
+                   out.scores.data());
+  return out;
+}
+
+std::vector<int32_t> allUsersTwice(int32_t n) {
+  std::vector<int32_t> q;
+  for (int32_t u = n - 1; u >= 0; --u) q.push_back(u);  // any order, duplicates allowed
+  q.push_back(3);
+  return q;
+}
+
+void checkAgainstNaive(bool integerValued, double scoreTol) {
+  // 101 queries = 3 blocks; 1100 items = 3 tiles (last partial, not a panel multiple).
+  const Problem p = evaltest::randomProblem(100, 1100, 19, integerValued, integerValued ? 51 : 52);
+  const std::vector<int32_t> q = allUsersTwice(p.nUsers);
+  struct Case { int32_t k, dim, shortlist; bool exclude; };
+  const Case cases[] = {{20, 0, 0, true}, {20, 4, 0, true},  {7, 1, 0, false},  {20, 4, 50, true},
+                        {20, 8, 20, true}, {10, 3, 500, false}, {5, 19, 40, true}, {1, 2, 1100, true}};
+  for (const Case& c : cases) {
+    rf::RetrievalSpec s;
+    s.k = c.k, s.dim = c.dim, s.shortlist = c.shortlist, s.exclude = c.exclude ? &p.train : nullptr, s.threads = 2;
+    const Lists got = run(p, q, s), want = naive(p, q, s);
+    const std::string what = "k" + std::to_string(c.k) + " d" + std::to_string(c.dim) + " s" + std::to_string(c.shortlist);
+    for (size_t j = 0; j < want.items.size(); ++j) {
+      if (got.items[j] != want.items[j])
+        rftest::failAt(__FILE__, __LINE__, what + ": slot " + std::to_string(j) + " item " + std::to_string(got.items[j]) +
+                                               " vs " + std::to_string(want.items[j]));
+      if (!(std::fabs(got.scores[j] - want.scores[j]) <= scoreTol) && !(std::isinf(got.scores[j]) && got.scores[j] == want.scores[j]))
+        rftest::failAt(__FILE__, __LINE__, what + ": slot " + std::to_string(j) + " score");
+    }
+  }
+}
+
+}  // namespace
+
+// Integer-valued embeddings: exact scores and many ties, so the tie order (lower id first), the
+// shortlist cut at a tie and the rerank must all match the reference exactly.
+TEST(retrieve_matches_reference_exact_scores_with_ties) { checkAgainstNaive(true, 0.0); }
+
+// Gaussian embeddings: float vs double scores (no near-ties at this seed).
+TEST(retrieve_matches_reference_real_scores) { checkAgainstNaive(false, 1e-4); }
+
+// A shortlist that keeps every item reranks everything: the same lists and bit-identical scores
+// as exact full-width retrieval, which in turn uses the evaluator's summation order.
+TEST(retrieve_full_shortlist_equals_exact_bitwise) {
+  const Problem p = evaltest::randomProblem(60, 700, 64, false, 53);
+  const std::vector<int32_t> q = allUsersTwice(p.nUsers);
+  rf::RetrievalSpec exact;
+  exact.k = 20, exact.exclude = &p.train;
+  rf::RetrievalSpec c2f = exact;
+  c2f.dim = 4, c2f.shortlist = p.nItems;
+  const Lists a = run(p, q, exact), b = run(p, q, c2f);
+  CHECK(a.items == b.items);
+  CHECK(std::memcmp(a.scores.data(), b.scores.data(), sizeof(float) * a.scores.size()) == 0);
+}
+
+TEST(retrieve_pads_users_with_few_candidates) {
+  const Problem p = evaltest::randomProblem(10, 30, 5, true, 54);
+  std::vector<std::set<int32_t>> ex(p.nUsers);
+  for (int32_t i = 0; i < 27; ++i) ex[2].insert(i);  // user 2 keeps 3 candidates
+  const rf::Csr exclude = evaltest::csrFromSets(ex, p.nItems);
+  rf::RetrievalSpec s;
+  s.k = 40, s.dim = 2, s.shortlist = 45, s.exclude = &exclude;
+  const std::vector<int32_t> q = {2, 5};
+  const Lists got = run(p, q, s);
+  CHECK(got.items == naive(p, q, s).items);
+  for (int r = 0; r < 3; ++r) CHECK(got.items[r] >= 27);
+  for (int r = 3; r < 40; ++r) CHECK(got.items[r] == -1 && std::isinf(got.scores[r]));
+  for (int r = 0; r < 30; ++r) CHECK(got.items[40 + r] >= 0);
+  CHECK_EQ(got.items[40 + 30], -1);
+}
+
+TEST(retrieve_does_not_depend_on_threads) {
+  const Problem p = evaltest::randomProblem(300, 800, 16, false, 55);
+  const std::vector<int32_t> q = allUsersTwice(p.nUsers);
+  rf::RetrievalSpec s;
+  s.k = 15, s.dim = 4, s.shortlist = 60, s.exclude = &p.train, s.threads = 1;
+  const Lists a = run(p, q, s);
+  s.threads = 2;
+  const Lists b = run(p, q, s);
+  CHECK(a.items == b.items);
+  CHECK(std::memcmp(a.scores.data(), b.scores.data(), sizeof(float) * a.scores.size()) == 0);
+}
+
+TEST(retrieve_rejects_bad_options) {
+  const Problem p = evaltest::randomProblem(10, 40, 8, true, 56);
+  const std::vector<int32_t> q = {1};
+  auto with = [&](int32_t k, int32_t dim, int32_t shortlist) {
+    rf::RetrievalSpec s;
+    s.k = k, s.dim = dim, s.shortlist = shortlist;
+    return run(p, q, s);
+  };
+  CHECK_THROWS_CODE(with(0, 0, 0), rf::code::kInvalidArgument);
+  CHECK_THROWS_CODE(with(5, 9, 0), rf::code::kInvalidArgument);
+  CHECK_THROWS_CODE(with(5, -1, 0), rf::code::kInvalidArgument);
+  CHECK_THROWS_CODE(with(5, 4, 4), rf::code::kInvalidArgument);
+  CHECK_THROWS_CODE(with(5, 4, -2), rf::code::kInvalidArgument);
+  const std::vector<int32_t> bad = {10};
+  std::vector<int32_t> items(5);
+  std::vector<float> scores(5);
+  rf::RetrievalSpec s;
+  s.k = 5;
+  CHECK_THROWS_CODE(rf::retrieveTopK(p.users(), p.items(), bad.data(), 1, s, items.data(), scores.data()),
+                    rf::code::kOutOfRange);
+  s.exclude = &p.truth;  // 10 x 40: right; a 10 x 39 one is not
+  const rf::Csr wrong = evaltest::csrFromSets(std::vector<std::set<int32_t>>(10), 39);
+  s.exclude = &wrong;
+  CHECK_THROWS_CODE(rf::retrieveTopK(p.users(), p.items(), q.data(), 1, s, items.data(), scores.data()), rf::code::kShape);
+}
