@@ -241,8 +241,10 @@ export class Trainer implements TrainerContract {
         if (evaluator && (epoch % plan.evalEvery === 0 || epoch === options.epochs)) {
           const e0 = performance.now();
           const final = await model.finalTables(run);
+          // A Matryoshka model is evaluated at every level too (keys like recall@20/d4), in one pass.
+          const dims = model instanceof Matryoshka ? [...model.levels] : undefined;
           const result = await evaluator.evaluate(
-            new Tensor(final.users, [model.nUsers, model.dim]), new Tensor(final.items, [model.nItems, model.dim]), run);
+            new Tensor(final.users, [model.nUsers, model.dim]), new Tensor(final.items, [model.nItems, model.dim]), { ...run, dims });
           event.metrics = { ...result } as Record<string, number>;
           event.evalSeconds = (performance.now() - e0) / 1000;
           event.on = plan.on;

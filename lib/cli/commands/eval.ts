@@ -19,6 +19,7 @@ export const evalCommand: Command = {
     model: { kind: 'string', help: 'saved model (recforge train --save); prints the epoch-record keys' },
     'user-emb': { kind: 'string', help: 'user embeddings, .npy float32 [users, d]' },
     'item-emb': { kind: 'string', help: 'item embeddings, .npy float32 [items, d]' },
+    dims: { kind: 'intList', help: 'also report every prefix width, keys like recall@20/d4 (default for an mrl model: its levels)', min: 1 },
     baseline: { kind: 'string', help: 'evaluate a baseline instead of embeddings', choices: ['popularity', 'random'] },
     k: { kind: 'intList', help: 'cutoffs, e.g. 10,20 (default 20)', min: 1 },
     seed: { kind: 'int', help: 'seed of the random baseline (default 0)', min: 0 },
@@ -47,11 +48,12 @@ export const evalCommand: Command = {
         if (flags.baseline === 'popularity') result = await evaluator.popularity(run);
         else if (flags.baseline === 'random') result = await evaluator.random((flags.seed as number) ?? 0, run);
         else if (flags.model !== undefined) {
-          const [u, v] = await modelTables(flags.model as string, data.userIds?.toExternal, data.itemIds?.toExternal);
-          result = { ...(await evaluator.evaluate(u, v, run)), eval_s: (performance.now() - t0) / 1000 } as EvaluationResult;
+          const [u, v, levels] = await modelTables(flags.model as string, data.userIds?.toExternal, data.itemIds?.toExternal);
+          const dims = (flags.dims as number[] | undefined) ?? levels;
+          result = { ...(await evaluator.evaluate(u, v, { ...run, dims })), eval_s: (performance.now() - t0) / 1000 } as EvaluationResult;
         } else {
           const [u, v] = await Promise.all([readNpy(flags['user-emb'] as string), readNpy(flags['item-emb'] as string)]);
-          result = await evaluator.evaluate(u, v, run);
+          result = await evaluator.evaluate(u, v, { ...run, dims: flags.dims as number[] | undefined });
         }
       } finally {
         bar.done();
@@ -65,17 +67,19 @@ export const evalCommand: Command = {
 };
 
 /**
- * Final embeddings of a saved model, checked to share the data's id space: the same string ids
- * in the same order (or integer ids on both sides); row counts are checked by the evaluator.
+ * Final embeddings of a saved model (and its Matryoshka levels, if any), checked to share the
+ * data's id space: the same string ids in the same order (or integer ids on both sides); row
+ * counts are checked by the evaluator.
  */
-async function modelTables(file: string, users?: readonly string[], items?: readonly string[]): Promise<[Tensor, Tensor]> {
+async function modelTables(file: string, users?: readonly string[], items?: readonly string[]): Promise<[Tensor, Tensor, number[] | undefined]> {
   const model = await loadModel(file);
   try {
     for (const [what, mine, theirs] of [['user', model.userIds?.toExternal, users], ['item', model.itemIds?.toExternal, items]] as const) {
       if ((mine === undefined) !== (theirs === undefined) || (mine && theirs && mine.some((id, k) => id !== theirs[k])))
         throw new RecforgeError('E_SHAPE', `${file}: the model's ${what} ids differ from the data's (train it on the same files)`);
     }
-    return await Promise.all([model.userEmbeddings(), model.itemEmbeddings()]);
+    const levels = model.config.levels ? [...model.config.levels] : undefined;
+    return [await model.userEmbeddings(), await model.itemEmbeddings(), levels];
   } finally {
     model.dispose();
   }
