@@ -89,6 +89,7 @@ LightGcnTrainer::LightGcnTrainer(const BipartiteGraph& g, LightGcnModel& model, 
     m_.assign(model.ego.size(), 0.0f);
     v_.assign(model.ego.size(), 0.0f);
   }
+  if (o.optimizer == OptimizerKind::kAdam) reached_.assign(model.rows(), 0);
   regCoef_.assign(model.rows(), 0.0f);
 }
 
@@ -250,9 +251,20 @@ BprLoss LightGcnTrainer::stepInternal(const BprTriple* t, int64_t n) {
   } else {
     const AdamStep s = AdamStep::at(opt_.adam, steps_ + 1);
     const bool dense = opt_.optimizer == OptimizerKind::kAdam;
-    loss = forwardBackward(t, n, dense, [&](const int32_t* r, int64_t cnt, float* g, int) {
+    // Dense Adam: rows the backward reaches get their gradient here; every other row has a zero
+    // gradient, and its (still moving) update runs below without materializing zero rows.
+    loss = forwardBackward(t, n, false, [&](const int32_t* r, int64_t cnt, float* g, int) {
       adamUpdateRows(ego, m_.data(), v_.data(), d, r, cnt, g, s);
+      if (dense)
+        for (int64_t q = 0; q < cnt; ++q) reached_[r[q]] = 1;
     });
+    if (dense) {
+      const int64_t rows = model_.rows();
+      parallelChunks(rows, resolveThreads(opt_.threads, rows / 2048 + 1), [&](int64_t b, int64_t e, int) {
+        adamUpdateZeroGradRows(ego, m_.data(), v_.data(), d, b, e, reached_.data(), s);
+      });
+      std::fill(reached_.begin(), reached_.end(), uint8_t{0});
+    }
   }
   ++steps_;
   return loss;

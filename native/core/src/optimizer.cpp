@@ -47,6 +47,26 @@ RF_SIMD_INLINE void adamSpan(float* p, float* m, float* v, const float* g, int64
   }
 }
 
+// adamSpan with g = 0 exactly, without reading a gradient: the same operations with the zero
+// written in (adding +0.0f is not a no-op for -0, so the bits match the dense update's).
+RF_SIMD_INLINE void adamZeroGradSpan(float* p, float* m, float* v, int64_t n, const AdamStep& s) {
+  const float b1 = s.beta1, b2 = s.beta2, a1 = s.oneMinusBeta1, a2 = s.oneMinusBeta2;
+  const float step = s.negStepSize, bc2 = s.bc2Sqrt, eps = s.eps;
+  const float zero = 0.0f;
+  if (s.lerp) {
+    for (int64_t k = 0; k < n; ++k) m[k] = __builtin_fmaf(a1, zero - m[k], m[k]);
+  } else {
+    const float a1g = a1 * zero;
+    for (int64_t k = 0; k < n; ++k) m[k] = m[k] * b1 + a1g;
+  }
+  const float a2gg = (a2 * zero) * zero;
+  for (int64_t k = 0; k < n; ++k) {
+    v[k] = v[k] * b2 + a2gg;
+    const float denom = std::sqrt(v[k]) / bc2 + eps;
+    p[k] = p[k] + (step * m[k]) / denom;
+  }
+}
+
 RF_SIMD_INLINE void sgdSpan(float* p, const float* g, int64_t n, float lr) {
   for (int64_t k = 0; k < n; ++k) p[k] = p[k] - lr * g[k];
 }
@@ -62,6 +82,16 @@ void adamUpdateRows(float* P, float* M, float* V, int32_t dim, const int32_t* ro
   for (int64_t q = 0; q < n; ++q) {
     const int64_t at = static_cast<int64_t>(rows[q]) * dim;
     adamSpan(P + at, M + at, V + at, G + q * dim, dim, s);
+  }
+}
+
+RF_HOT_CLONES
+void adamUpdateZeroGradRows(float* P, float* M, float* V, int32_t dim, int64_t rowBegin, int64_t rowEnd,
+                            const uint8_t* skip, const AdamStep& s) {
+  for (int64_t r = rowBegin; r < rowEnd; ++r) {
+    if (skip && skip[r]) continue;
+    const int64_t at = r * dim;
+    adamZeroGradSpan(P + at, M + at, V + at, dim, s);
   }
 }
 

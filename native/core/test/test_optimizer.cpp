@@ -54,6 +54,38 @@ TEST(adam_rows_equal_dense_update) {
   CHECK(std::memcmp(v.data(), v2.data(), v.size() * 4) == 0);
 }
 
+TEST(adam_zero_grad_rows_equal_dense_update_with_zero_gradient) {
+  // Rows with a zero gradient, updated without reading one, must match the dense update bit for
+  // bit, including signed zeros in the moments and the lerp form; skipped rows stay untouched.
+  for (bool lerp : {false, true}) {
+    rf::AdamOptions o;
+    o.lr = 0.01;
+    o.lerpFirstMoment = lerp;
+    const int32_t d = 13, rows = 6;
+    std::vector<float> p(rows * d), m(rows * d), v(rows * d), zero(rows * d, 0.0f);
+    for (size_t k = 0; k < p.size(); ++k) {
+      p[k] = k % 7 == 0 ? -0.0f : 0.03f * float(k % 9) - 0.1f;
+      m[k] = k % 5 == 0 ? -0.0f : 0.002f * float(k % 13) - 0.01f;
+      v[k] = k % 4 == 0 ? 0.0f : 1e-4f * float(k % 11);
+    }
+    auto p2 = p, m2 = m, v2 = v;
+    std::vector<uint8_t> skip(rows, 0);
+    skip[2] = 1;
+    std::vector<int32_t> updated{0, 1, 3, 4, 5};
+    const auto p0 = p;
+    for (int t = 1; t <= 3; ++t) {
+      const auto st = rf::AdamStep::at(o, t + 5);
+      rf::adamUpdateRows(p.data(), m.data(), v.data(), d, updated.data(), 5, zero.data(), st);
+      rf::adamUpdateZeroGradRows(p2.data(), m2.data(), v2.data(), d, 0, rows, skip.data(), st);
+    }
+    CHECK(std::memcmp(p.data(), p2.data(), p.size() * 4) == 0);
+    CHECK(std::memcmp(m.data(), m2.data(), m.size() * 4) == 0);
+    CHECK(std::memcmp(v.data(), v2.data(), v.size() * 4) == 0);
+    CHECK(std::memcmp(p2.data() + 2 * d, p0.data() + 2 * d, d * 4) == 0);  // the skipped row
+    CHECK(p2[d + 1] != p0[d + 1]);  // momentum still moves untouched rows
+  }
+}
+
 TEST(adam_lazy_rows_leave_other_rows_alone) {
   rf::AdamOptions o;
   std::vector<float> p(3 * 2, 1.0f), m(6, 0.5f), v(6, 0.25f), g{7.0f, 8.0f};

@@ -144,6 +144,7 @@ class LightGcnTrainer {
   std::unique_ptr<PositiveSet> positives_;
   std::unique_ptr<NegativeSampler> negatives_;
   std::vector<float> m_, v_;           // Adam moments (allocated for Adam kinds only)
+  std::vector<uint8_t> reached_;       // dense Adam: rows the current step's backward reached
   std::vector<float> regCoef_;         // per global row: L2 gradient factor of the current batch
   std::vector<float> final_, gradFinal_, slotCoef_;
   BprBatch batch_;

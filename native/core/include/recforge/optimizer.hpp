@@ -38,6 +38,11 @@ void adamUpdate(float* p, float* m, float* v, const float* g, int64_t n, const A
 // Rows rows[q] of P/M/V (each rows x dim) with gradient row q of G (n x dim).
 void adamUpdateRows(float* P, float* M, float* V, int32_t dim, const int32_t* rows, int64_t n, const float* G,
                     const AdamStep& s);
+// The dense update of rows whose gradient is exactly zero, without reading one: rows
+// [rowBegin, rowEnd) of P/M/V except those with skip[r] != 0 (skip may be null). Bit-identical to
+// adamUpdateRows with zero gradient rows (moments decay, p still moves by the old momentum).
+void adamUpdateZeroGradRows(float* P, float* M, float* V, int32_t dim, int64_t rowBegin, int64_t rowEnd,
+                            const uint8_t* skip, const AdamStep& s);
 
 // p -= lr * g.
 void sgdUpdate(float* p, const float* g, int64_t n, float lr);
