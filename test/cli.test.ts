@@ -185,6 +185,29 @@ describe('recforge train / eval --model / recommend', () => {
     expect(bad.stderr).toMatch(/E_PARSE/);
   });
 
+  it('train --model mrl reports every level under recall@K/dD; eval --model and export keep the levels', () => {
+    const mrl = path.join(dir, 'mrl.model');
+    const r = run('train', '--model', 'mrl', '--train', synTrain, '--test', synTest, '--dim', '16', '--levels', '4,8,16', '--candidates', '4',
+      '--level-weights', '0.5,1,1.5', '--epochs', '2', '--eval-every', '2', '--batch', '256', '--lr', '0.01', '--k', '10', '--json', '--save', mrl);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const keys = Object.keys(lines[1]);
+    for (const d of [4, 8, 16]) for (const m of ['recall', 'ndcg', 'precision']) expect(keys).toContain(`${m}@10/d${d}`);
+    expect(lines[1]['recall@10/d16']).toBe(lines[1]['recall@10']);
+    const e = run('eval', '--model', mrl, '--train', synTrain, '--test', synTest, '--k', '10', '--json');
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)['recall@10/d4']).toBeCloseTo(lines[1]['recall@10/d4'], 12);
+    for (const negatives of ['shared', 'dns'])
+      expect(run('train', '--model', 'mrl', '--train', synTrain, '--dim', '8', '--levels', '2,8', '--negatives', negatives, '--epochs', '1').code).toBe(0);
+    for (const args of [['--levels', '8,4'], ['--levels', '4,128'], ['--candidates', '0'], ['--level-weights', '1,-1', '--levels', '4,8'],
+      ['--negatives', 'hard'], ['--backbone', 'mf', '--layers', '2']]) {
+      const bad = run('train', '--model', 'mrl', '--train', synTrain, '--dim', '16', ...args);
+      expect(bad.code, args.join(' ')).not.toBe(0);
+      expect(bad.stderr, args.join(' ')).toMatch(/levels|candidates|weights|negatives|layers/i);
+    }
+    expect(run('train', '--train', synTrain, '--levels', '4,8').code).toBe(2);  // an mrl flag without --model mrl
+  });
+
   it('bad training flags exit 2 with a message', () => {
     const common = ['--train', synTrain];
     for (const args of [
