@@ -4,6 +4,7 @@
 #include "recforge/error.hpp"
 #include "recforge/matryoshka.hpp"
 #include "recforge/parallel.hpp"
+#include "recforge/simd.hpp"
 
 namespace rf {
 
@@ -29,6 +30,17 @@ MatryoshkaLevels validateLevels(const MatryoshkaLevels& in, int32_t dim) {
   MatryoshkaLevels out = in;
   if (out.weights.empty()) out.weights.assign(in.dims.size(), 1.0 / static_cast<double>(in.dims.size()));
   return out;
+}
+
+RF_HOT_CLONES void prefixDots(const float* a, const float* b, const int32_t* dims, int32_t levels, float* out) {
+  simd::f32x8 acc{};
+  float rest = 0;  // products outside whole 8-blocks (levels need not be multiples of 8)
+  int32_t j = 0;
+  for (int32_t k = 0; k < levels; ++k) {
+    for (; j + simd::kLanes <= dims[k]; j += simd::kLanes) acc += simd::load8(a + j) * simd::load8(b + j);
+    for (; j < dims[k]; ++j) rest += a[j] * b[j];
+    out[k] = simd::hsum8(acc) + rest;
+  }
 }
 
 void prefixDotsBatch(const float* table, int32_t dim, const int32_t* rowA, const int32_t* rowB, int64_t n,

@@ -23,16 +23,11 @@ struct MatryoshkaLevels {
 // E_INVALID_ARG with a message naming the offending field otherwise.
 MatryoshkaLevels validateLevels(const MatryoshkaLevels& levels, int32_t dim);
 
-// Scores of one pair at every level in a single pass: out[k] = <a[:d_k], b[:d_k]> (a running
-// float sum snapshotted at each level boundary, so level k costs nothing beyond level k-1).
-inline void prefixDots(const float* a, const float* b, const int32_t* dims, int32_t levels, float* out) {
-  float s = 0;
-  int32_t j = 0;
-  for (int32_t k = 0; k < levels; ++k) {
-    for (; j < dims[k]; ++j) s += a[j] * b[j];
-    out[k] = s;
-  }
-}
+// Scores of one pair at every level in a single pass: out[k] = <a[:d_k], b[:d_k]>, a running sum
+// snapshotted at each level boundary, so level k costs nothing beyond level k-1. The running sum
+// is 8 float lanes over whole blocks of 8 plus a scalar part for the rest (simd.hpp), so the
+// rounding differs slightly from a plain left-to-right sum.
+void prefixDots(const float* a, const float* b, const int32_t* dims, int32_t levels, float* out);
 
 // Batch form over one table (rows x dim): out[q * K + k] = <t[rowA[q]][:d_k], t[rowB[q]][:d_k]>.
 // `levels` must be validated. Rows are not range-checked (callers map ids first).
