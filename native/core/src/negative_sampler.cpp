@@ -12,6 +12,9 @@ PositiveSet::PositiveSet(const Csr& ui) : ui_(ui), words_((static_cast<int64_t>(
   // A bitset costs ceil(N/64) words; the row costs deg/2 words. Use it for rows that are at least
   // that long (and long enough for binary search to take several cache misses).
   const int64_t minDegree = std::max<int64_t>(64, 2 * words_);
+  filter_.assign(ui.rows, 0);
+  for (int32_t u = 0; u < ui.rows; ++u)
+    for (const int32_t* p = ui.rowBegin(u); p != ui.rowEnd(u); ++p) filter_[u] |= uint64_t{1} << filterBit(*p);
   bitsetOf_.assign(ui.rows, -1);
   int32_t count = 0;
   for (int32_t u = 0; u < ui.rows; ++u)

@@ -18,6 +18,9 @@ class PositiveSet {
   // Keeps a reference to userItems.
   explicit PositiveSet(const Csr& userItems);
   bool contains(int32_t u, int32_t i) const {
+    // Most draws are not positives: a per-user 64-bit Bloom filter rejects ~90% of them for a
+    // user with a handful of items with one load, before any search of the row.
+    if (!((filter_[u] >> filterBit(i)) & 1)) return false;
     const int32_t b = bitsetOf_[u];
     if (b >= 0) return (bits_[static_cast<int64_t>(b) * words_ + (i >> 6)] >> (i & 63)) & 1;
     return ui_.contains(u, i);
@@ -25,8 +28,10 @@ class PositiveSet {
   const Csr& userItems() const { return ui_; }
 
  private:
+  static int filterBit(int32_t i) { return static_cast<int>((static_cast<uint32_t>(i) * 0x9E3779B1u) >> 26); }
   const Csr& ui_;
   int64_t words_;
+  std::vector<uint64_t> filter_;  // per user: OR of 1 << filterBit(i) over the user's items
   std::vector<int32_t> bitsetOf_;  // -1: binary search
   std::vector<uint64_t> bits_;
 };
