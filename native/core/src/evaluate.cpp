@@ -135,8 +135,11 @@ EvalResult evaluateScores(const Scorer& scorer, const EvalSpec& spec, const JobC
   return eval::run(scorer, spec, ctl);
 }
 
-EvalResult evaluateEmbeddings(const MatrixView& users, const MatrixView& items, const EvalSpec& spec,
-                              const JobControl& ctl) {
+namespace {
+
+// The checks shared by the embedding evaluations: same width, one user row per truth row, a valid
+// spec, finite tables.
+void validateTables(const MatrixView& users, const MatrixView& items, const EvalSpec& spec) {
   if (users.cols != items.cols)
     fail(code::kShape, "evaluate: user dim " + std::to_string(users.cols) + " != item dim " +
                            std::to_string(items.cols));
@@ -146,6 +149,13 @@ EvalResult evaluateEmbeddings(const MatrixView& users, const MatrixView& items, 
   eval::validateSpec(spec, items.rows);
   eval::validateEmbeddings(users, "user embeddings");
   eval::validateEmbeddings(items, "item embeddings");
+}
+
+}  // namespace
+
+EvalResult evaluateEmbeddings(const MatrixView& users, const MatrixView& items, const EvalSpec& spec,
+                              const JobControl& ctl) {
+  validateTables(users, items, spec);
   const eval::DotScorer scorer(users, items, spec.threads);
   return eval::run(scorer, spec, ctl);
 }
@@ -153,16 +163,8 @@ EvalResult evaluateEmbeddings(const MatrixView& users, const MatrixView& items, 
 std::vector<EvalResult> evaluateEmbeddingPrefixes(const MatrixView& users, const MatrixView& items,
                                                   const std::vector<int32_t>& dims, const EvalSpec& spec,
                                                   const JobControl& ctl) {
-  if (users.cols != items.cols)
-    fail(code::kShape, "evaluate: user dim " + std::to_string(users.cols) + " != item dim " +
-                           std::to_string(items.cols));
+  validateTables(users, items, spec);
   validatePrefixDims(dims, users.cols, "dims");
-  if (spec.truth && users.rows != spec.truth->rows)
-    fail(code::kShape, "evaluate: " + std::to_string(users.rows) + " user rows for " +
-                           std::to_string(spec.truth->rows) + " users");
-  eval::validateSpec(spec, items.rows);
-  eval::validateEmbeddings(users, "user embeddings");
-  eval::validateEmbeddings(items, "item embeddings");
   // Only the columns up to the widest prefix are packed and read.
   const eval::DotScorer scorer(users, items, spec.threads, dims.back());
   const int levels = static_cast<int>(dims.size());

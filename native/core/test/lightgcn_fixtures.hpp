@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "harness.hpp"
 #include "recforge/bpr.hpp"
 #include "recforge/csr.hpp"
 #include "recforge/lightgcn.hpp"
@@ -113,5 +114,15 @@ inline rf::LightGcnConfig modelConfig(const rf::BipartiteGraph& g, int32_t d, in
 }
 
 inline bool sameBits(const float* a, const float* b, size_t n) { return std::memcmp(a, b, n * sizeof(float)) == 0; }
+
+// run(threads, seed) trains and returns a table: the same seed must give the same bits with 2 and
+// 3 threads (and twice in a row), another seed other bits.
+template <class Run>
+void checkSeedDeterminism(Run run) {
+  const auto a = run(2, 5), b = run(2, 5), c = run(3, 5), d = run(2, 6);
+  CHECK(sameBits(a.data(), b.data(), a.size()));
+  CHECK(sameBits(a.data(), c.data(), a.size()));
+  CHECK(!sameBits(a.data(), d.data(), a.size()));
+}
 
 }  // namespace rftest
