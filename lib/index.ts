@@ -28,7 +28,7 @@ export {
 } from './lightgcn.js';
 export { Matryoshka, DEFAULT_LEVELS, type MatryoshkaOptions } from './matryoshka.js';
 export {
-  Trainer, type TrainerOptions, type MatryoshkaTraining, type TrainFitOptions, type TrainEpochEvent, type BestEpoch, type EarlyStopping, type CheckpointOptions,
+  Trainer, type TrainerOptions, type MatryoshkaTraining, type ResolvedTrainerOptions, type ResolvedMatryoshkaTraining, type TrainFitOptions, type TrainEpochEvent, type BestEpoch, type EarlyStopping, type CheckpointOptions,
 } from './trainer.js';
 export {
   saveModel, loadModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, type SaveModelOptions, type LoadModelOptions,

@@ -75,10 +75,20 @@ export interface MatryoshkaTraining {
   levelWeights?: readonly number[];
 }
 
+/** {@link MatryoshkaTraining} with its defaults filled in. */
+export interface ResolvedMatryoshkaTraining {
+  /** How each triple's negatives are chosen. */
+  readonly negatives: 'mns' | 'shared' | 'dns';
+  /** Candidates per level. */
+  readonly candidates: number;
+  /** Weight of each level's term (absent: uniform 1/levels). */
+  readonly levelWeights?: readonly number[];
+}
+
 /** {@link TrainerOptions} with every default filled in. */
 export type ResolvedTrainerOptions = Required<Omit<TrainerOptions, 'matryoshka'>> & {
   /** The Matryoshka objective (Matryoshka models only). */
-  matryoshka?: Readonly<{ negatives: 'mns' | 'shared' | 'dns'; candidates: number; levelWeights?: readonly number[] }>;
+  matryoshka?: ResolvedMatryoshkaTraining;
 };
 
 /** Early stopping on an evaluated metric. */
@@ -301,9 +311,9 @@ export class Trainer implements TrainerContract {
   }
 }
 
-function matryoshkaOptions(o: MatryoshkaTraining, levels: readonly number[]): NonNullable<ResolvedTrainerOptions['matryoshka']> {
+function matryoshkaOptions(o: MatryoshkaTraining, levels: readonly number[]): ResolvedMatryoshkaTraining {
   if (o === null || typeof o !== 'object') throw new RecforgeError('E_TYPE', 'options.matryoshka must be an object');
-  const out: NonNullable<ResolvedTrainerOptions['matryoshka']> = {
+  const out: ResolvedMatryoshkaTraining = {
     negatives: choiceOption('matryoshka.negatives', o.negatives, ['mns', 'shared', 'dns'] as const, 'mns'),
     candidates: intOption('matryoshka.candidates', o.candidates, 1, 1 << 20, 16),
   };
