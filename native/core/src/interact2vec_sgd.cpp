@@ -12,6 +12,12 @@
 namespace rf {
 
 namespace {
+// Rows are read at random, so a training step mostly waits on memory: ask for the rows of the
+// next interaction (and for negatives as soon as they are drawn) before they are needed.
+inline void prefetchRow(const float* row, int32_t dim) {
+  const char* p = reinterpret_cast<const char*>(row);
+  for (int64_t b = 0; b < static_cast<int64_t>(dim) * 4; b += 64) __builtin_prefetch(p + b, 1, 3);
+}
 constexpr uint64_t kSgdStream = 0x4932565347444E53ull;  // "I2VSGDNS"
 constexpr int64_t kCancelEvery = 4096;                  // interactions between cancellation checks
 constexpr int64_t kProgressEvery = 1 << 15;
@@ -56,12 +62,16 @@ RF_HOT_CLONES I2vChunkResult trainSgdChunk(const I2vSgdEpoch& e, int64_t begin, 
     const double progress = (e.doneBefore + static_cast<double>(done) * e.workers) / e.plannedTotal;
     lr = std::max(minLr, static_cast<float>(e.lr0 * (1.0 - progress)));
     const int32_t u = e.pairs[p].user, i = e.pairs[p].item;
+    if (p + 1 < end) {
+      prefetchRow(e.U + static_cast<int64_t>(e.pairs[p + 1].user) * e.dim, e.dim);
+      prefetchRow(e.V + static_cast<int64_t>(e.pairs[p + 1].item) * e.dim, e.dim);
+    }
     // user -> item: the positive, then K negatives (a negative equal to it is redrawn).
     int32_t n = 0;
     targets[n++] = i;
     for (int32_t k = 0; k < e.K; ++k) {
       const int32_t j = e.negatives->drawExcept(i, i, rng);
-      if (j >= 0) targets[n++] = j;
+      if (j >= 0) prefetchRow(e.V + static_cast<int64_t>(j) * e.dim, e.dim), targets[n++] = j;
     }
     loss += detail::sgnsStep(e.U + static_cast<int64_t>(u) * e.dim, e.V, e.dim, targets.data(), n, lr, acc.data(), tab);
     // item -> item (joint variant): i predicts another item j of u's history, V on both sides.
