@@ -11,22 +11,6 @@
 
 namespace rfaddon {
 
-// ---- BusyLease ----
-
-BusyLease::BusyLease(Napi::Env env, std::shared_ptr<LightGcnState> state, const char* what) : state_(std::move(state)) {
-  bool expected = false;
-  if (!state_->busy.compare_exchange_strong(expected, true))
-    throwError(env, kBusy, std::string("cannot ") + what + ": the model is busy with another job (training?)");
-  held_ = true;
-}
-
-void BusyLease::release() {
-  if (held_) {
-    held_ = false;
-    state_->busy.store(false);
-  }
-}
-
 namespace {
 
 class CreateJob : public Job {

@@ -1,0 +1,146 @@
+// Reading an Interact2Vec model: copies of its tables, and top-k queries through
+// rf::retrieveTopK (ties to the lower id, the evaluator's ranking):
+//   m.topK(kind, queries: Int32Array, k, scoring, excludeTrain, threads, cancel?, progress?)
+//     -> Promise<{ items: Int32Array, scores: Float32Array }>, queries.length x k row-major
+// kind 'user-item' ranks items for users (train items left out with excludeTrain), 'item-item'
+// items for items and 'user-user' users for users (the query itself never returned). scoring
+// 'dot' is the inner product, 'cosine' the inner product of unit rows. Rows with fewer than k
+// candidates are padded with -1 / -Infinity.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "convert.hpp"
+#include "errors.hpp"
+#include "interact2vec.hpp"
+#include "job.hpp"
+#include "recforge/retrieval.hpp"
+#include "recforge/similarity.hpp"
+
+namespace rfaddon {
+
+namespace {
+
+class EmbeddingsJob : public Job {
+ public:
+  EmbeddingsJob(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info)
+      : Job(env, "recforge:interact2vecEmbeddings", info[0], info[1]), lease_(env, std::move(s), "read embeddings") {}
+
+ protected:
+  void Run(const rf::JobControl& ctl) override {
+    ReleaseAtEnd end{lease_};
+    ctl.checkCancelled();
+    users_ = lease_->model.users;
+    items_ = lease_->model.items;
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("users", toFloat32Array(env, std::move(users_)));
+    o.Set("items", toFloat32Array(env, std::move(items_)));
+    return o;
+  }
+
+ private:
+  Interact2VecLease lease_;
+  std::vector<float> users_, items_;
+};
+
+enum class Kind { kUserItem, kItemItem, kUserUser };
+
+class TopKJob : public Job {
+ public:
+  TopKJob(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info)
+      : Job(env, "recforge:interact2vecTopK", info[6], info[7]),
+        queries_(int32Vector(info[1], "queries")),
+        excludeTrain_(boolArg(info[4], "excludeTrain", true)),
+        lease_(env, std::move(s), "rank") {
+    const std::string kind = stringArg(info[0], "kind");
+    if (kind == "user-item") kind_ = Kind::kUserItem;
+    else if (kind == "item-item") kind_ = Kind::kItemItem;
+    else if (kind == "user-user") kind_ = Kind::kUserUser;
+    else throwError(env, rf::code::kInvalidArgument, "kind must be 'user-item', 'item-item' or 'user-user', got '" + kind + "'");
+    const std::string scoring = stringArg(info[3], "scoring");
+    if (scoring != "dot" && scoring != "cosine")
+      throwError(env, rf::code::kInvalidArgument, "scoring must be 'dot' or 'cosine', got '" + scoring + "'");
+    cosine_ = scoring == "cosine";
+    const rf::Interact2VecConfig& c = lease_->model.config;
+    const int32_t queryRows = kind_ == Kind::kItemItem ? c.items : c.users;
+    targetRows_ = kind_ == Kind::kUserUser ? c.users : c.items;
+    for (size_t q = 0; q < queries_.size(); ++q)
+      if (queries_[q] < 0 || queries_[q] >= queryRows)
+        throwError(env, rf::code::kOutOfRange,
+                   "queries[" + std::to_string(q) + "] = " + std::to_string(queries_[q]) + " is outside [0, " +
+                       std::to_string(queryRows) + ")");
+    spec_.k = std::min(int32Arg(info[2], "k", 1, INT32_MAX), std::max(targetRows_, 1));
+    spec_.threads = int32Arg(info[5], "threads", 0, 4096);
+  }
+
+ protected:
+  void Run(const rf::JobControl& ctl) override {
+    ReleaseAtEnd end{lease_};
+    ctl.checkCancelled();
+    const rf::Interact2VecModel& m = lease_->model;
+    const int32_t dim = m.config.dim;
+    const bool queryUsers = kind_ != Kind::kItemItem, targetUsers = kind_ == Kind::kUserUser;
+    const std::vector<float>& queryTable = queryUsers ? m.users : m.items;
+    const std::vector<float>& targetTable = targetUsers ? m.users : m.items;
+    const int32_t queryRows = queryUsers ? m.config.users : m.config.items;
+    // Cosine: unit copies (one when both sides are the same table).
+    std::vector<float> unitQuery, unitTarget;
+    const float* q = queryTable.data();
+    const float* t = targetTable.data();
+    if (cosine_) {
+      unitQuery = rf::unitRows(q, queryRows, dim, spec_.threads);
+      q = unitQuery.data();
+      if (queryUsers == targetUsers) {
+        t = q;
+      } else {
+        unitTarget = rf::unitRows(t, targetRows_, dim, spec_.threads);
+        t = unitTarget.data();
+      }
+    }
+    rf::Csr self;
+    if (kind_ != Kind::kUserItem) {
+      self = rf::selfExclusion(targetRows_);
+      spec_.exclude = &self;
+    } else if (excludeTrain_) {
+      spec_.exclude = lease_->train.get();
+    }
+    const int64_t n = static_cast<int64_t>(queries_.size());
+    items_.resize(n * spec_.k);
+    scores_.resize(n * spec_.k);
+    rf::retrieveTopK({q, queryRows, dim}, {t, targetRows_, dim}, queries_.data(), n, spec_, items_.data(),
+                     scores_.data(), ctl);
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("items", toInt32Array(env, std::move(items_)));
+    o.Set("scores", toFloat32Array(env, std::move(scores_)));
+    return o;
+  }
+
+ private:
+  std::vector<int32_t> queries_;
+  bool excludeTrain_;
+  Interact2VecLease lease_;
+  Kind kind_ = Kind::kUserItem;
+  bool cosine_ = false;
+  int32_t targetRows_ = 0;
+  rf::RetrievalSpec spec_;
+  std::vector<int32_t> items_;
+  std::vector<float> scores_;
+};
+
+}  // namespace
+
+Napi::Value startInteract2VecEmbeddings(Napi::Env env, std::shared_ptr<Interact2VecState> s,
+                                        const Napi::CallbackInfo& info) {
+  return startJob<EmbeddingsJob>(env, std::move(s), info);
+}
+
+Napi::Value startInteract2VecTopK(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info) {
+  return startJob<TopKJob>(env, std::move(s), info);
+}
+
+}  // namespace rfaddon
