@@ -76,15 +76,26 @@ export interface Interact2VecEpochEvent extends EpochEvent {
   lr: number;
 }
 
-/** How a user-item pair is scored. */
-export type Interact2VecScoring = 'dot' | 'cosine';
+/**
+ * How a user-item pair is scored: `'dot'` (U_u · V_j), `'cosine'`, `'knn'` (item-based: the mean
+ * over the user's train items i of cos(V_i, V_j), counted only when j is among i's `neighbours`
+ * most similar items) or `'blend'` (userWeight × cosine + (1 − userWeight) × knn).
+ */
+export type Interact2VecScoring = 'dot' | 'cosine' | 'knn' | 'blend';
 
 /** Options of {@link Interact2Vec.recommend}. */
 export interface Interact2VecRecommendOptions extends AsyncOptions {
   /** Number of items (default 10). */
   k?: number;
-  /** `'dot'` (default; the model's own score σ(u·v) ranks the same) or `'cosine'`. */
+  /** `'dot'` (default; the model's own score σ(u·v) ranks the same), `'cosine'`, `'knn'` or `'blend'`. */
   scoring?: Interact2VecScoring;
+  /**
+   * knn / blend: neighbour-list length per item (default 64, as the authors). The lists cost
+   * O(items² · dim) to build; they are kept until the next training epoch or another length.
+   */
+  neighbours?: number;
+  /** blend: weight of the user-item cosine, in [0, 1] (default 0.5); knn gets the rest. */
+  userWeight?: number;
   /** `'train'` (default) never recommends the user's train items; `'none'` ranks every item. */
   exclude?: 'train' | 'none';
 }
@@ -275,17 +286,20 @@ export class Interact2Vec implements EmbeddingModel {
 
   /**
    * Top-k items of one user (a dense id, or an external id when the data had string ids) by the
-   * dot product (default) or the cosine of the user and item vectors; train items excluded by
-   * default.
+   * dot product (default), the cosine of the user and item vectors, item-based knn or their
+   * blend (see {@link Interact2VecScoring}); train items excluded by default.
    * @throws RecforgeError E_OUT_OF_RANGE for an unknown user, E_INVALID_ARG for a bad k, scoring
    *   or exclude, E_BUSY during an epoch, E_DISPOSED.
    */
   async recommend(user: number | string, options: Interact2VecRecommendOptions = {}): Promise<Recommendation> {
     const dense = denseId(user, this.nUsers, this.userIds, 'user');
     const k = intOption('k', options.k, 1, 2147483647, 10);
-    const scoring = choiceOption('scoring', options.scoring, ['dot', 'cosine'] as const, 'dot');
+    const scoring = choiceOption('scoring', options.scoring, ['dot', 'cosine', 'knn', 'blend'] as const, 'dot');
     const exclude = choiceOption('exclude', options.exclude, ['train', 'none'] as const, 'train');
-    const r = await this.#topK('user-item', dense, k, scoring, exclude === 'train', options);
+    const neighbours = intOption('neighbours', options.neighbours, 1, 2147483647, 64);
+    const userWeight = numberOption('userWeight', options.userWeight, 0, 0.5);
+    if (userWeight > 1) throw new RecforgeError('E_INVALID_ARG', `userWeight must be in [0, 1], got ${userWeight}`);
+    const r = await this.#topK('user-item', dense, k, scoring, exclude === 'train', options, neighbours, userWeight);
     const out: Recommendation = { user: dense, items: r.ids, scores: r.scores };
     const ids = this.itemIds;
     if (ids) out.itemIds = Array.from(r.ids, (i) => ids.toExternal[i]);
@@ -329,10 +343,10 @@ export class Interact2Vec implements EmbeddingModel {
   }
 
   async #topK(kind: 'user-item' | 'item-item' | 'user-user', query: number, k: number, scoring: Interact2VecScoring,
-    excludeTrain: boolean, options: AsyncOptions): Promise<{ ids: Int32Array; scores: Float32Array }> {
+    excludeTrain: boolean, options: AsyncOptions, neighbours = 64, userWeight = 0.5): Promise<{ ids: Int32Array; scores: Float32Array }> {
     const native = this.#alive();
     const r = await runNative(options, (t, p) =>
-      native.topK(kind, Int32Array.of(query), k, scoring, excludeTrain, this.#threads, t, p));
+      native.topK(kind, Int32Array.of(query), k, scoring, excludeTrain, this.#threads, neighbours, userWeight, t, p));
     let n = 0;
     while (n < r.items.length && r.items[n] >= 0) n++;
     return { ids: r.items.slice(0, n), scores: r.scores.slice(0, n) };

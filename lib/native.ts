@@ -165,8 +165,10 @@ export interface NativeInteract2Vec {
   configureTraining(options: RawInteract2VecOptions, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
   trainEpoch(cancel?: NativeCancelToken, progress?: ProgressFn): Promise<RawInteract2VecEpoch>;
   embeddings(cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ users: Float32Array; items: Float32Array }>;
-  topK(kind: 'user-item' | 'item-item' | 'user-user', queries: Int32Array, k: number, scoring: 'dot' | 'cosine',
-    excludeTrain: boolean, threads: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ items: Int32Array; scores: Float32Array }>;
+  /** scoring 'knn' / 'blend' (user-item only) use `neighbours`-item lists; blend weighs cosine by userWeight. */
+  topK(kind: 'user-item' | 'item-item' | 'user-user', queries: Int32Array, k: number, scoring: 'dot' | 'cosine' | 'knn' | 'blend',
+    excludeTrain: boolean, threads: number, neighbours: number, userWeight: number,
+    cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ items: Int32Array; scores: Float32Array }>;
   info(): { users: number; items: number; dim: number; init: 'uniform' | 'word2vec'; initRange: number; seed: number; trainer: boolean; busy: boolean };
   dispose(): void;
 }

@@ -104,6 +104,41 @@ describe('Interact2Vec', () => {
     model.dispose();
   }, 30_000);
 
+  it('knn and blend scoring match a naive item-based computation', async () => {
+    const model = await Interact2Vec.create(data, { dim: 8, seed: 1, threads: 2 });
+    await fitAll(model, 3);
+    const V = (await model.itemEmbeddings()).data;
+    const U = (await model.userEmbeddings()).data;
+    const d = model.dim, n = model.nItems, K = 10;
+    const cos = (a: Float32Array, i: number, b: Float32Array, j: number) => {
+      let ab = 0, aa = 0, bb = 0;
+      for (let c = 0; c < d; c++) { ab += a[i * d + c] * b[j * d + c]; aa += a[i * d + c] ** 2; bb += b[j * d + c] ** 2; }
+      return ab / Math.sqrt(aa * bb);
+    };
+    const train = data.matrix('train')!.export();
+    const user = 11;
+    const hist = Array.from(train.indices.subarray(train.indptr[user], train.indptr[user + 1]));
+    // sim(i, j) kept only within i's K most similar items.
+    const lists = new Map<number, Map<number, number>>();
+    for (const i of hist) {
+      const all = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i).map((j) => ({ j, s: cos(V, i, V, j) }))
+        .sort((x, y) => y.s - x.s || x.j - y.j).slice(0, K);
+      lists.set(i, new Map(all.map((e) => [e.j, e.s])));
+    }
+    for (const [scoring, w] of [['knn', 0], ['blend', 0.3]] as const) {
+      const r = await model.recommend(user, { k: 5, scoring, neighbours: K, userWeight: scoring === 'blend' ? w : undefined });
+      const want = Array.from({ length: n }, (_, j) => j).filter((j) => !hist.includes(j)).map((j) => {
+        let knn = 0;
+        for (const i of hist) knn += lists.get(i)!.get(j) ?? 0;
+        return { j, s: w * cos(U, user, V, j) + (1 - w) * knn / hist.length };
+      }).sort((x, y) => y.s - x.s || x.j - y.j).slice(0, 5);
+      for (let q = 0; q < 5; q++) expect(r.scores[q]).toBeCloseTo(want[q].s, 4);
+    }
+    expect(await codeOf(model.recommend(0, { scoring: 'blend', userWeight: 2 }))).toBe('E_INVALID_ARG');
+    expect(await codeOf(model.recommend(0, { scoring: 'knn', neighbours: 0 }))).toBe('E_INVALID_ARG');
+    model.dispose();
+  }, 30_000);
+
   it('bad hyperparameters and ids are typed errors', async () => {
     const bad: Record<string, unknown>[] = [
       { dim: 0 }, { negatives: 0 }, { negatives: 1.5 }, { alpha: Number.NaN }, { alpha: Infinity }, { subsample: -1 },
@@ -117,7 +152,7 @@ describe('Interact2Vec', () => {
     expect(await codeOf(model.recommend(600))).toBe('E_OUT_OF_RANGE');
     expect(await codeOf(model.similarItems(300))).toBe('E_OUT_OF_RANGE');
     expect(await codeOf(model.recommend(0, { k: 0 }))).toBe('E_INVALID_ARG');
-    expect(await codeOf(model.recommend(0, { scoring: 'knn' as never }))).toBe('E_INVALID_ARG');
+    expect(await codeOf(model.recommend(0, { scoring: 'pagerank' as never }))).toBe('E_INVALID_ARG');
     expect(await codeOf(fitAll(model, 0))).toBe('E_INVALID_ARG');
     model.dispose();
     expect(await codeOf(model.userEmbeddings())).toBe('E_DISPOSED');

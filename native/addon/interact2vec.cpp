@@ -118,6 +118,7 @@ class TrainEpochJob : public Job {
  protected:
   void Run(const rf::JobControl& ctl) override {
     ReleaseAtEnd end{lease_};
+    lease_->neighbours.reset();  // the tables move: neighbour lists go stale
     stats_ = lease_->trainer->trainEpoch(ctl);
   }
   Napi::Value Result(Napi::Env env) override {

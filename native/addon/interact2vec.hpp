@@ -7,7 +7,8 @@
 //   m.configureTraining(options) -> Promise<void>  (a new run: fresh schedule and optimizer state)
 //   m.trainEpoch()               -> Promise<{loss, reg, kept, lastLr, steps}>
 //   m.embeddings()               -> Promise<{users, items}> (copies)
-//   m.topK(kind, queries, k, scoring, excludeTrain, threads) -> Promise<{items, scores}>, see interact2vec_query.cpp
+//   m.topK(kind, queries, k, scoring, excludeTrain, threads, neighbours, userWeight)
+//     -> Promise<{items, scores}>, see interact2vec_query.cpp
 //   m.info() -> {users, items, dim, init, initRange, seed, trainer, busy}, m.dispose()
 // Jobs that read or write the tables take the busy flag: a second one is refused with E_BUSY.
 #pragma once
@@ -19,6 +20,7 @@
 #include "busy_lease.hpp"
 #include "recforge/csr.hpp"
 #include "recforge/interact2vec.hpp"
+#include "recforge/item_knn.hpp"
 
 namespace rfaddon {
 
@@ -28,6 +30,10 @@ struct Interact2VecState {
   // Declared after `model`: it holds a reference to it, so it must be destroyed first.
   std::unique_ptr<rf::Interact2VecTrainer> trainer;
   std::atomic<bool> busy{false};
+  // Item neighbour lists of the last knn / blend query (O(items^2 dim) to build), for the
+  // tables as they were then: training drops them. Touched only under the busy lease.
+  std::shared_ptr<const rf::ItemNeighbours> neighbours;
+  int32_t neighboursK = 0;
 };
 
 using Interact2VecLease = BusyLeaseOf<Interact2VecState>;

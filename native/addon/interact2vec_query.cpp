@@ -1,11 +1,13 @@
 // Reading an Interact2Vec model: copies of its tables, and top-k queries through
 // rf::retrieveTopK (ties to the lower id, the evaluator's ranking):
-//   m.topK(kind, queries: Int32Array, k, scoring, excludeTrain, threads, cancel?, progress?)
-//     -> Promise<{ items: Int32Array, scores: Float32Array }>, queries.length x k row-major
+//   m.topK(kind, queries: Int32Array, k, scoring, excludeTrain, threads, neighbours, userWeight,
+//          cancel?, progress?) -> Promise<{ items: Int32Array, scores: Float32Array }>, queries.length x k
 // kind 'user-item' ranks items for users (train items left out with excludeTrain), 'item-item'
 // items for items and 'user-user' users for users (the query itself never returned). scoring
-// 'dot' is the inner product, 'cosine' the inner product of unit rows. Rows with fewer than k
-// candidates are padded with -1 / -Infinity.
+// 'dot' is the inner product, 'cosine' the inner product of unit rows; for 'user-item' also
+// 'knn' (mean cosine similarity to the user's train items over `neighbours`-item lists,
+// recforge/item_knn.hpp) and 'blend' (userWeight * cosine + (1 - userWeight) * knn). Rows with
+// fewer than k candidates are padded with -1 / -Infinity.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "errors.hpp"
 #include "interact2vec.hpp"
 #include "job.hpp"
+#include "recforge/item_knn.hpp"
 #include "recforge/retrieval.hpp"
 #include "recforge/similarity.hpp"
 
@@ -50,7 +53,7 @@ enum class Kind { kUserItem, kItemItem, kUserUser };
 class TopKJob : public Job {
  public:
   TopKJob(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info)
-      : Job(env, "recforge:interact2vecTopK", info[6], info[7]),
+      : Job(env, "recforge:interact2vecTopK", info[8], info[9]),
         queries_(int32Vector(info[1], "queries")),
         excludeTrain_(boolArg(info[4], "excludeTrain", true)),
         lease_(env, std::move(s), "rank") {
@@ -60,9 +63,14 @@ class TopKJob : public Job {
     else if (kind == "user-user") kind_ = Kind::kUserUser;
     else throwError(env, rf::code::kInvalidArgument, "kind must be 'user-item', 'item-item' or 'user-user', got '" + kind + "'");
     const std::string scoring = stringArg(info[3], "scoring");
-    if (scoring != "dot" && scoring != "cosine")
-      throwError(env, rf::code::kInvalidArgument, "scoring must be 'dot' or 'cosine', got '" + scoring + "'");
-    cosine_ = scoring == "cosine";
+    if (scoring == "dot") scoring_ = Scoring::kDot;
+    else if (scoring == "cosine") scoring_ = Scoring::kCosine;
+    else if (scoring == "knn" && kind_ == Kind::kUserItem) scoring_ = Scoring::kKnn;
+    else if (scoring == "blend" && kind_ == Kind::kUserItem) scoring_ = Scoring::kBlend;
+    else throwError(env, rf::code::kInvalidArgument, "scoring must be 'dot', 'cosine', 'knn' or 'blend' (the last two for user-item), got '" + scoring + "'");
+    neighbours_ = int32Arg(info[6], "neighbours", 1, INT32_MAX);
+    userWeight_ = numberArg(info[7], "userWeight");
+    if (!(userWeight_ >= 0 && userWeight_ <= 1)) throwError(env, rf::code::kInvalidArgument, "userWeight must be in [0, 1]");
     const rf::Interact2VecConfig& c = lease_->model.config;
     const int32_t queryRows = kind_ == Kind::kItemItem ? c.items : c.users;
     targetRows_ = kind_ == Kind::kUserUser ? c.users : c.items;
@@ -79,6 +87,8 @@ class TopKJob : public Job {
   void Run(const rf::JobControl& ctl) override {
     ReleaseAtEnd end{lease_};
     ctl.checkCancelled();
+    if (scoring_ == Scoring::kKnn || scoring_ == Scoring::kBlend) return runNeighbourScoring(ctl);
+    const bool cosine = scoring_ == Scoring::kCosine;
     const rf::Interact2VecModel& m = lease_->model;
     const int32_t dim = m.config.dim;
     const bool queryUsers = kind_ != Kind::kItemItem, targetUsers = kind_ == Kind::kUserUser;
@@ -89,7 +99,7 @@ class TopKJob : public Job {
     std::vector<float> unitQuery, unitTarget;
     const float* q = queryTable.data();
     const float* t = targetTable.data();
-    if (cosine_) {
+    if (cosine) {
       unitQuery = rf::unitRows(q, queryRows, dim, spec_.threads);
       q = unitQuery.data();
       if (queryUsers == targetUsers) {
@@ -121,11 +131,39 @@ class TopKJob : public Job {
   }
 
  private:
+  // knn / blend: the neighbour lists (cached in the state for this k), then a scorer.
+  void runNeighbourScoring(const rf::JobControl& ctl) {
+    const rf::Interact2VecModel& m = lease_->model;
+    const int32_t dim = m.config.dim;
+    if (!lease_->neighbours || lease_->neighboursK != neighbours_) {
+      lease_->neighbours.reset();
+      lease_->neighbours = std::make_shared<const rf::ItemNeighbours>(
+          rf::itemNeighbours({m.items.data(), m.config.items, dim}, neighbours_, spec_.threads, ctl));
+      lease_->neighboursK = neighbours_;
+    }
+    const double wUser = scoring_ == Scoring::kBlend ? userWeight_ : 0.0;
+    std::vector<float> unitU, unitV;
+    if (wUser > 0) {
+      unitU = rf::unitRows(m.users.data(), m.config.users, dim, spec_.threads);
+      unitV = rf::unitRows(m.items.data(), m.config.items, dim, spec_.threads);
+    }
+    const rf::KnnBlendScorer scorer(*lease_->neighbours, *lease_->train, {unitU.data(), m.config.users, dim},
+                                    {unitV.data(), m.config.items, dim}, wUser, 1.0 - wUser);
+    const int64_t n = static_cast<int64_t>(queries_.size());
+    items_.resize(n * spec_.k);
+    scores_.resize(n * spec_.k);
+    rf::topKOfScorer(scorer, queries_.data(), n, spec_.k, excludeTrain_ ? lease_->train.get() : nullptr, items_.data(),
+                     scores_.data(), spec_.threads, ctl);
+  }
+
+  enum class Scoring { kDot, kCosine, kKnn, kBlend };
   std::vector<int32_t> queries_;
   bool excludeTrain_;
   Interact2VecLease lease_;
   Kind kind_ = Kind::kUserItem;
-  bool cosine_ = false;
+  Scoring scoring_ = Scoring::kDot;
+  int32_t neighbours_ = 64;
+  double userWeight_ = 0.5;
   int32_t targetRows_ = 0;
   rf::RetrievalSpec spec_;
   std::vector<int32_t> items_;
