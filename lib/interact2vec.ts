@@ -24,7 +24,7 @@ import { addon, type NativeInteract2Vec, type RawInteract2VecOptions } from './n
 import { choiceOption, intOption, numberOption } from './options.js';
 import { denseId } from './dense-id.js';
 import { prefixColumns, prefixDim, type EmbeddingOptions } from './prefix.js';
-import type { Tensor } from './tensor.js';
+import { Tensor } from './tensor.js';
 
 /** Options of {@link Interact2Vec.create}: the model and how {@link Interact2Vec.fit} trains it. */
 export interface Interact2VecOptions extends ModelOptions {
@@ -66,6 +66,8 @@ export interface Interact2VecFitOptions extends FitOptions {
   metrics?: MetricName[];
   /** Split evaluated: `'test'` (default) or `'validation'`. */
   on?: 'test' | 'validation';
+  /** Score used by that evaluation: `'dot'` (default) or `'cosine'` (the tables with unit rows). */
+  scoring?: 'dot' | 'cosine';
 }
 
 /** One epoch of {@link Interact2Vec.fit}. */
@@ -232,6 +234,7 @@ export class Interact2Vec implements EmbeddingModel {
     const epochs = intOption('epochs', options.epochs, 1, 1e9, Number.NaN);
     if (Number.isNaN(epochs)) throw new RecforgeError('E_INVALID_ARG', 'epochs is required');
     const evalEvery = intOption('evalEvery', options.evalEvery, 0, 1e9, 0);
+    const scoring = choiceOption('scoring', options.scoring, ['dot', 'cosine'] as const, 'dot');
     const evaluator = evalEvery > 0
       ? new Evaluator(this.#dataset, { k: options.k ?? 20, metrics: options.metrics, on: options.on, threads: this.#threads })
       : undefined;
@@ -251,7 +254,9 @@ export class Interact2Vec implements EmbeddingModel {
         };
         if (evaluator && (epoch % evalEvery === 0 || epoch === epochs)) {
           const e0 = performance.now();
-          event.metrics = { ...(await evaluator.evaluateModel(this, { signal })) } as Record<string, number>;
+          const result = scoring === 'dot' ? await evaluator.evaluateModel(this, { signal })
+            : await evaluator.evaluate(unitRows(await this.userEmbeddings({ signal })), unitRows(await this.itemEmbeddings({ signal })), { signal });
+          event.metrics = { ...result } as Record<string, number>;
           event.evalSeconds = (performance.now() - e0) / 1000;
         }
         this.history.push(event);
@@ -396,4 +401,16 @@ function trainingOptions(o: Interact2VecOptions): Omit<RawInteract2VecOptions, '
     threads: intOption('threads', o.threads, 0, 4096, 0),
     seed: intOption('seed', o.seed, 0, Number.MAX_SAFE_INTEGER, 0),
   };
+}
+
+/** A copy of a 2-D table with every row scaled to unit L2 norm (zero rows stay zero): dot products become cosines. */
+function unitRows(t: Tensor<'float32'>): Tensor<'float32'> {
+  const out = new Float32Array(t.data.length);
+  for (let r = 0; r < t.rows; r++) {
+    let sq = 0;
+    for (let c = 0; c < t.cols; c++) sq += t.data[r * t.cols + c] ** 2;
+    const scale = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+    for (let c = 0; c < t.cols; c++) out[r * t.cols + c] = t.data[r * t.cols + c] * scale;
+  }
+  return new Tensor(out, [t.rows, t.cols]);
 }
