@@ -67,7 +67,7 @@ describe('model files', () => {
     expect(Array.from(c.tensors.train_indptr.data)).toEqual([0, 2, 3, 5]);
     expect(Array.from(c.tensors.train_indices.data)).toEqual([0, 1, 2, 0, 2]);
     expect(c.metadata).toMatchObject({ format: MODEL_FORMAT, format_version: '1', model: 'lightgcn' });
-    expect(JSON.parse(c.metadata.config)).toEqual({ users: 3, items: 3, dim: 4, layers: 1, initStd: 0.1, seed: 0 });
+    expect(JSON.parse(c.metadata.config)).toEqual({ users: 3, items: 3, dim: 4, layers: 1, initStd: 0.1, init: 'normal', seed: 0 });
     expect(JSON.parse(c.metadata.user_ids)).toEqual(['ann', 'bob', 'cy']);
     const l = await loadModel(file);
     expect(l.userIds?.toExternal).toEqual(['ann', 'bob', 'cy']);
