@@ -316,12 +316,7 @@ export class Interact2Vec implements EmbeddingModel {
    * @throws RecforgeError E_OUT_OF_RANGE for an unknown item, E_INVALID_ARG for a bad k, E_BUSY, E_DISPOSED.
    */
   async similarItems(item: number | string, options: SimilarOptions = {}): Promise<Neighbours> {
-    const dense = denseId(item, this.nItems, this.itemIds, 'item');
-    const r = await this.#topK('item-item', dense, intOption('k', options.k, 1, 2147483647, 10), 'cosine', false, options);
-    const out: Neighbours = { query: dense, ids: r.ids, scores: r.scores };
-    const ids = this.itemIds;
-    if (ids) out.externalIds = Array.from(r.ids, (i) => ids.toExternal[i]);
-    return out;
+    return this.#neighbours('item', item, options);
   }
 
   /**
@@ -329,12 +324,7 @@ export class Interact2Vec implements EmbeddingModel {
    * @throws RecforgeError E_OUT_OF_RANGE for an unknown user, E_INVALID_ARG for a bad k, E_BUSY, E_DISPOSED.
    */
   async similarUsers(user: number | string, options: SimilarOptions = {}): Promise<Neighbours> {
-    const dense = denseId(user, this.nUsers, this.userIds, 'user');
-    const r = await this.#topK('user-user', dense, intOption('k', options.k, 1, 2147483647, 10), 'cosine', false, options);
-    const out: Neighbours = { query: dense, ids: r.ids, scores: r.scores };
-    const ids = this.userIds;
-    if (ids) out.externalIds = Array.from(r.ids, (i) => ids.toExternal[i]);
-    return out;
+    return this.#neighbours('user', user, options);
   }
 
   /** Frees native memory now; a running epoch is cancelled (fit then throws E_DISPOSED). */
@@ -345,6 +335,16 @@ export class Interact2Vec implements EmbeddingModel {
     this.#tablesCache = undefined;
     this.#life.abort();
     native.dispose();
+  }
+
+  async #neighbours(side: 'user' | 'item', id: number | string, options: SimilarOptions): Promise<Neighbours> {
+    const [n, map] = side === 'user' ? [this.nUsers, this.userIds] : [this.nItems, this.itemIds];
+    const dense = denseId(id, n, map, side);
+    const k = intOption('k', options.k, 1, 2147483647, 10);
+    const r = await this.#topK(side === 'user' ? 'user-user' : 'item-item', dense, k, 'cosine', false, options);
+    const out: Neighbours = { query: dense, ids: r.ids, scores: r.scores };
+    if (map) out.externalIds = Array.from(r.ids, (i) => map.toExternal[i]);
+    return out;
   }
 
   async #topK(kind: 'user-item' | 'item-item' | 'user-user', query: number, k: number, scoring: Interact2VecScoring,

@@ -37,10 +37,7 @@ class EmbeddingsJob : public Job {
     items_ = lease_->model.items;
   }
   Napi::Value Result(Napi::Env env) override {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("users", toFloat32Array(env, std::move(users_)));
-    o.Set("items", toFloat32Array(env, std::move(items_)));
-    return o;
+    return userItemTables(env, std::move(users_), std::move(items_));
   }
 
  private:
@@ -124,10 +121,7 @@ class TopKJob : public Job {
   }
 
   Napi::Value Result(Napi::Env env) override {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("items", toInt32Array(env, std::move(items_)));
-    o.Set("scores", toFloat32Array(env, std::move(scores_)));
-    return o;
+    return rankedLists(env, std::move(items_), std::move(scores_));
   }
 
  private:

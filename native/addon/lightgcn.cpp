@@ -105,10 +105,7 @@ class FinalJob : public Job {
   }
   Napi::Value Result(Napi::Env env) override {
     state_->final = std::move(final_);  // main thread: recommend jobs see either table, whole
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("users", toFloat32Array(env, std::move(users_)));
-    o.Set("items", toFloat32Array(env, std::move(items_)));
-    return o;
+    return userItemTables(env, std::move(users_), std::move(items_));
   }
 
  private:
