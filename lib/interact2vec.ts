@@ -225,7 +225,8 @@ export class Interact2Vec implements EmbeddingModel {
    * last one. Each call starts a new run over the current tables: SGD's learning rate decays
    * over this call's `epochs`, and Adam starts from fresh moments. Breaking out of the loop stops
    * training after the current epoch; `signal` stops it mid-epoch (E_ABORTED), with the epochs
-   * already done kept; disposing the model stops it with E_DISPOSED.
+   * already done kept; disposing the model stops it with E_DISPOSED. `onProgress` receives the
+   * fraction of the whole call (all epochs).
    * @throws RecforgeError E_INVALID_ARG for bad epochs / evalEvery / k, E_EMPTY when evaluation
    *   needs a split the dataset lacks, E_BUSY while another job uses the model, E_ABORTED, E_DISPOSED.
    */
@@ -240,12 +241,14 @@ export class Interact2Vec implements EmbeddingModel {
       : undefined;
     const native = this.#alive();
     const signal = options.signal ? AbortSignal.any([options.signal, this.#life.signal]) : this.#life.signal;
-    const run: AsyncOptions = { signal, onProgress: options.onProgress };
+    const report = options.onProgress;
     try {
-      await runNative(run, (t, p) => native.configureTraining({ ...this.#training, epochs }, t, p));
+      await runNative({ signal }, (t, p) => native.configureTraining({ ...this.#training, epochs }, t, p));
       for (let epoch = 1; epoch <= epochs; epoch++) {
         const t0 = performance.now();
         this.#tablesCache = undefined;
+        // Progress of the whole fit: epochs done plus the fraction of this one.
+        const run: AsyncOptions = { signal, onProgress: report && ((f) => report((epoch - 1 + f) / epochs)) };
         const s = await runNative(run, (t, p) => native.trainEpoch(t, p)).finally(() => {
           this.#tablesCache = undefined;
         });

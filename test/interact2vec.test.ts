@@ -21,7 +21,11 @@ async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<string | u
 describe('Interact2Vec', () => {
   it('learns: Recall@20 above popularity, epoch events with loss, seconds, kept, lr and metrics', async () => {
     const model = await Interact2Vec.create(data, { dim: 16, lr: 0.05, seed: 1, threads: 2 });
-    const events = await fitAll(model, 30, { evalEvery: 10, k: 20 });
+    const progress: number[] = [];
+    const events = await fitAll(model, 30, { evalEvery: 10, k: 20, onProgress: (f: number) => progress.push(f) });
+    expect(progress.length).toBeGreaterThan(0);
+    for (let q = 1; q < progress.length; q++) expect(progress[q]).toBeGreaterThanOrEqual(progress[q - 1]);
+    expect(progress[progress.length - 1]).toBeLessThanOrEqual(1);
     expect(events.map((e) => e.epoch)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(events.filter((e) => e.metrics).map((e) => e.epoch)).toEqual([10, 20, 30]);
     for (const e of events) {
