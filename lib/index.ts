@@ -32,7 +32,7 @@ export {
 } from './interact2vec.js';
 export { Matryoshka, DEFAULT_LEVELS, type MatryoshkaOptions } from './matryoshka.js';
 export {
-  Trainer, type TrainerOptions, type MatryoshkaTraining, type TrainFitOptions, type TrainEpochEvent, type BestEpoch, type EarlyStopping, type CheckpointOptions,
+  Trainer, type TrainerOptions, type ResolvedTrainerOptions, type MatryoshkaTraining, type TrainFitOptions, type TrainEpochEvent, type BestEpoch, type EarlyStopping, type CheckpointOptions,
 } from './trainer.js';
 export {
   saveModel, loadModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, type SaveModelOptions, type LoadModelOptions,

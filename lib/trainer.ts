@@ -78,7 +78,14 @@ export interface MatryoshkaTraining {
 /** {@link TrainerOptions} with every default filled in. */
 export type ResolvedTrainerOptions = Required<Omit<TrainerOptions, 'matryoshka'>> & {
   /** The Matryoshka objective (Matryoshka models only). */
-  matryoshka?: Readonly<{ negatives: 'mns' | 'shared' | 'dns'; candidates: number; levelWeights?: readonly number[] }>;
+  matryoshka?: Readonly<{
+    /** How each triple's negatives are chosen. */
+    negatives: 'mns' | 'shared' | 'dns';
+    /** Candidates drawn per level. */
+    candidates: number;
+    /** Weight of each level's loss (absent: uniform). */
+    levelWeights?: readonly number[];
+  }>;
 };
 
 /** Early stopping on an evaluated metric. */
