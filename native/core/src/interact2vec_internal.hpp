@@ -15,7 +15,10 @@ struct I2vPair {
   int32_t item;
 };
 
-// One Hogwild SGD epoch over `pairs` (already shuffled).
+// One Hogwild SGD epoch over `pairs` (already shuffled), cut into blocks of kSgdBlockPairs that
+// workers claim one at a time (a worker slowed down by a busy core then takes fewer blocks
+// instead of holding back the whole epoch).
+inline constexpr int64_t kSgdBlockPairs = 8192;
 struct I2vSgdEpoch {
   const I2vPair* pairs = nullptr;
   int64_t n = 0;
@@ -28,21 +31,25 @@ struct I2vSgdEpoch {
   float itemItemWeight = 0;
   // Linear decay: lr = lr0 * max(minRatio, 1 - (doneBefore + done) / plannedTotal).
   double lr0 = 0, minRatio = 0, doneBefore = 0, plannedTotal = 1;
-  int workers = 1;
   uint64_t seed = 0, epoch = 0;
-  const JobControl* ctl = nullptr;
 };
 
-struct I2vChunkResult {
-  double loss = 0;
-  double lastLr = 0;
+// A worker's buffers (the user row's gradient accumulator and the targets of one update).
+struct I2vSgdScratch {
+  std::vector<float> acc;
+  std::vector<int32_t> targets;
 };
 
-// Trains pairs [begin, end) on one worker with its own random stream (seed, epoch, chunk).
-// The learning rate assumes every worker is as far into its share as this one (word2vec's
-// shared counter, without the sharing), so one worker gives word2vec's exact schedule.
-// Stops early, without throwing, once ctl is cancelled.
-I2vChunkResult trainSgdChunk(const I2vSgdEpoch& e, int64_t begin, int64_t end, int chunk);
+// Trains block `block` with its own random stream (seed, epoch, block); `doneAtStart` is how
+// many interactions of the epoch count as done when it starts (word2vec's shared counter; with
+// one worker exactly the block's offset, which gives word2vec's schedule). Returns the summed loss.
+double trainSgdBlock(const I2vSgdEpoch& e, int64_t block, int64_t doneAtStart, I2vSgdScratch& scratch);
+
+// The rate after `done` interactions of the epoch.
+inline double sgdLearningRate(const I2vSgdEpoch& e, double done) {
+  const double lr = e.lr0 * (1.0 - (e.doneBefore + done) / e.plannedTotal);
+  return lr > e.lr0 * e.minRatio ? lr : e.lr0 * e.minRatio;
+}
 
 // Batch rows grouped by the table row they touch, and the summed gradient of each group:
 // grad[slot] = sum over the group's batch rows r (in batch order) of coef[r] * other[otherIds[r]].

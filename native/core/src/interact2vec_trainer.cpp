@@ -1,5 +1,6 @@
 // The Interact2Vec epoch driver: checks options and data, subsamples, builds the negative
 // sampler from the kept counts, and runs one epoch of the chosen optimizer.
+#include <atomic>
 #include <cmath>
 #include <string>
 
@@ -119,18 +120,26 @@ I2vEpochStats Interact2VecTrainer::sgdEpoch(const JobControl& ctl) {
   e.minRatio = options_.minLrRatio;
   e.doneBefore = static_cast<double>(epoch_) * n;
   e.plannedTotal = static_cast<double>(options_.epochs) * n + 1;  // word2vec's iter * T + 1
-  e.workers = resolveThreads(options_.threads, n);
   e.seed = options_.seed;
   e.epoch = static_cast<uint64_t>(epoch_);
-  e.ctl = &ctl;
-  std::vector<I2vChunkResult> parts(static_cast<size_t>(e.workers));
-  parallelChunks(n, e.workers, [&](int64_t b, int64_t end, int chunk) { parts[chunk] = trainSgdChunk(e, b, end, chunk); });
+  const int64_t blocks = (n + kSgdBlockPairs - 1) / kSgdBlockPairs;
+  const int workers = resolveThreads(options_.threads, blocks);
+  std::vector<I2vSgdScratch> scratch(static_cast<size_t>(workers));
+  std::vector<double> blockLoss(static_cast<size_t>(blocks), 0.0);
+  std::atomic<int64_t> done{0};
+  parallelTasks(blocks, workers, [&](int64_t b, int w) {
+    if (ctl.isCancelled()) return;
+    blockLoss[b] = trainSgdBlock(e, b, done.load(std::memory_order_relaxed), scratch[w]);
+    const int64_t size = std::min(kSgdBlockPairs, n - b * kSgdBlockPairs);
+    const int64_t now = done.fetch_add(size, std::memory_order_relaxed) + size;
+    ctl.report(static_cast<double>(now) / static_cast<double>(n));
+  });
   ctl.checkCancelled();
   I2vEpochStats s;
-  for (const auto& p : parts) s.loss += p.loss;
+  for (double x : blockLoss) s.loss += x;  // block order: the same sum for the same blocks
   s.loss /= static_cast<double>(n);
   s.kept = n;
-  s.lastLr = parts[0].lastLr;
+  s.lastLr = sgdLearningRate(e, static_cast<double>(n - 1));
   return s;
 }
 
