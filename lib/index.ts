@@ -28,7 +28,8 @@ export {
 } from './lightgcn.js';
 export {
   Interact2Vec, type Interact2VecOptions, type Interact2VecFitOptions, type Interact2VecEpochEvent, type Interact2VecScoring,
-  type Interact2VecRecommendOptions, type SimilarOptions, type Neighbours, type Interact2VecConfig,
+  type Interact2VecRecommendOptions, type Interact2VecEvaluateOptions, type ScoringOptions, type SimilarOptions, type Neighbours,
+  type Interact2VecConfig,
 } from './interact2vec.js';
 export { Matryoshka, DEFAULT_LEVELS, type MatryoshkaOptions } from './matryoshka.js';
 export {

@@ -16,7 +16,7 @@
 import { resolveDevice } from './backends.js';
 import type { Dataset, IdMap } from './dataset.js';
 import { RecforgeError, isRecforgeError } from './errors.js';
-import { Evaluator, type MetricName } from './evaluator.js';
+import { Evaluator, type EvaluationResult, type MetricName } from './evaluator.js';
 import { runNative, throwIfAborted, type AsyncOptions } from './job.js';
 import type { Recommendation } from './lightgcn.js';
 import type { EmbeddingModel, EpochEvent, FitOptions, ModelOptions } from './model.js';
@@ -58,16 +58,30 @@ export interface Interact2VecOptions extends ModelOptions {
   itemItemWeight?: number;
 }
 
+/** How {@link Interact2Vec.recommend}, {@link Interact2Vec.evaluate} and fit's evaluation score a user-item pair. */
+export interface ScoringOptions {
+  /** `'dot'` (default; the model's own score σ(u·v) ranks the same), `'cosine'`, `'knn'` or `'blend'`. */
+  scoring?: Interact2VecScoring;
+  /**
+   * knn / blend: neighbour-list length per item (default 64, as the authors). The lists cost
+   * O(items² · dim) to build; they are kept until the next training epoch or another length.
+   */
+  neighbours?: number;
+  /** blend: weight of the user-item cosine, in [0, 1] (default 0.5); knn gets the rest. */
+  userWeight?: number;
+}
+
+/** Options of {@link Interact2Vec.evaluate}. */
+export interface Interact2VecEvaluateOptions extends ScoringOptions, AsyncOptions {}
+
 /** Options of {@link Interact2Vec.fit}. */
-export interface Interact2VecFitOptions extends FitOptions {
+export interface Interact2VecFitOptions extends FitOptions, ScoringOptions {
   /** Cutoffs of the evaluation run every `evalEvery` epochs (default 20). */
   k?: number | number[];
   /** Metrics of that evaluation (default: all). */
   metrics?: MetricName[];
   /** Split evaluated: `'test'` (default) or `'validation'`. */
   on?: 'test' | 'validation';
-  /** Score used by that evaluation: `'dot'` (default) or `'cosine'` (the tables with unit rows). */
-  scoring?: 'dot' | 'cosine';
 }
 
 /** One epoch of {@link Interact2Vec.fit}. */
@@ -86,18 +100,9 @@ export interface Interact2VecEpochEvent extends EpochEvent {
 export type Interact2VecScoring = 'dot' | 'cosine' | 'knn' | 'blend';
 
 /** Options of {@link Interact2Vec.recommend}. */
-export interface Interact2VecRecommendOptions extends AsyncOptions {
+export interface Interact2VecRecommendOptions extends ScoringOptions, AsyncOptions {
   /** Number of items (default 10). */
   k?: number;
-  /** `'dot'` (default; the model's own score σ(u·v) ranks the same), `'cosine'`, `'knn'` or `'blend'`. */
-  scoring?: Interact2VecScoring;
-  /**
-   * knn / blend: neighbour-list length per item (default 64, as the authors). The lists cost
-   * O(items² · dim) to build; they are kept until the next training epoch or another length.
-   */
-  neighbours?: number;
-  /** blend: weight of the user-item cosine, in [0, 1] (default 0.5); knn gets the rest. */
-  userWeight?: number;
   /** `'train'` (default) never recommends the user's train items; `'none'` ranks every item. */
   exclude?: 'train' | 'none';
 }
@@ -235,7 +240,7 @@ export class Interact2Vec implements EmbeddingModel {
     const epochs = intOption('epochs', options.epochs, 1, 1e9, Number.NaN);
     if (Number.isNaN(epochs)) throw new RecforgeError('E_INVALID_ARG', 'epochs is required');
     const evalEvery = intOption('evalEvery', options.evalEvery, 0, 1e9, 0);
-    const scoring = choiceOption('scoring', options.scoring, ['dot', 'cosine'] as const, 'dot');
+    const scoring = scoringOptions(options);
     const evaluator = evalEvery > 0
       ? new Evaluator(this.#dataset, { k: options.k ?? 20, metrics: options.metrics, on: options.on, threads: this.#threads })
       : undefined;
@@ -257,9 +262,7 @@ export class Interact2Vec implements EmbeddingModel {
         };
         if (evaluator && (epoch % evalEvery === 0 || epoch === epochs)) {
           const e0 = performance.now();
-          const result = scoring === 'dot' ? await evaluator.evaluateModel(this, { signal })
-            : await evaluator.evaluate(unitRows(await this.userEmbeddings({ signal })), unitRows(await this.itemEmbeddings({ signal })), { signal });
-          event.metrics = { ...result } as Record<string, number>;
+          event.metrics = { ...(await this.evaluate(evaluator, { ...scoring, signal })) } as Record<string, number>;
           event.evalSeconds = (performance.now() - e0) / 1000;
         }
         this.history.push(event);
@@ -302,16 +305,31 @@ export class Interact2Vec implements EmbeddingModel {
   async recommend(user: number | string, options: Interact2VecRecommendOptions = {}): Promise<Recommendation> {
     const dense = denseId(user, this.nUsers, this.userIds, 'user');
     const k = intOption('k', options.k, 1, 2147483647, 10);
-    const scoring = choiceOption('scoring', options.scoring, ['dot', 'cosine', 'knn', 'blend'] as const, 'dot');
+    const { scoring, neighbours, userWeight } = scoringOptions(options);
     const exclude = choiceOption('exclude', options.exclude, ['train', 'none'] as const, 'train');
-    const neighbours = intOption('neighbours', options.neighbours, 1, 2147483647, 64);
-    const userWeight = numberOption('userWeight', options.userWeight, 0, 0.5);
-    if (userWeight > 1) throw new RecforgeError('E_INVALID_ARG', `userWeight must be in [0, 1], got ${userWeight}`);
     const r = await this.#topK('user-item', dense, k, scoring, exclude === 'train', options, neighbours, userWeight);
     const out: Recommendation = { user: dense, items: r.ids, scores: r.scores };
     const ids = this.itemIds;
     if (ids) out.itemIds = Array.from(r.ids, (i) => ids.toExternal[i]);
     return out;
+  }
+
+  /**
+   * Evaluates the model on `evaluator`'s split, cutoffs and metrics under a scoring: `'dot'`
+   * (the same as `evaluator.evaluateModel(model)`), `'cosine'`, `'knn'` or `'blend'` (see
+   * {@link Interact2VecScoring}). Train items are masked as in every evaluation.
+   * @throws RecforgeError E_INVALID_ARG for a bad scoring, neighbours or userWeight, E_SHAPE when
+   *   the evaluator's dataset has other users or items, E_BUSY during an epoch, E_DISPOSED.
+   */
+  async evaluate(evaluator: Evaluator, options: Interact2VecEvaluateOptions = {}): Promise<EvaluationResult> {
+    const { scoring, neighbours, userWeight } = scoringOptions(options);
+    const run: AsyncOptions = { signal: options.signal, onProgress: options.onProgress };
+    if (scoring === 'dot') return evaluator.evaluateModel(this, run);
+    if (scoring === 'cosine')
+      return evaluator.evaluate(unitRows(await this.userEmbeddings(run)), unitRows(await this.itemEmbeddings(run)), run);
+    const native = this.#alive();
+    return evaluator.evaluateWith((truth, mask, extra, ks, threads, t, p) =>
+      native.evaluate(scoring, neighbours, userWeight, truth, mask, extra, ks, threads, t, p), run);
   }
 
   /**
@@ -416,4 +434,13 @@ function unitRows(t: Tensor<'float32'>): Tensor<'float32'> {
     for (let c = 0; c < t.cols; c++) out[r * t.cols + c] = t.data[r * t.cols + c] * scale;
   }
   return new Tensor(out, [t.rows, t.cols]);
+}
+
+/** Scoring options with defaults, each checked (E_INVALID_ARG naming it). */
+function scoringOptions(o: ScoringOptions): Required<ScoringOptions> {
+  const scoring = choiceOption('scoring', o.scoring, ['dot', 'cosine', 'knn', 'blend'] as const, 'dot');
+  const neighbours = intOption('neighbours', o.neighbours, 1, 2147483647, 64);
+  const userWeight = numberOption('userWeight', o.userWeight, 0, 0.5);
+  if (userWeight > 1) throw new RecforgeError('E_INVALID_ARG', `userWeight must be in [0, 1], got ${userWeight}`);
+  return { scoring, neighbours, userWeight };
 }

@@ -169,6 +169,9 @@ export interface NativeInteract2Vec {
   topK(kind: 'user-item' | 'item-item' | 'user-user', queries: Int32Array, k: number, scoring: 'dot' | 'cosine' | 'knn' | 'blend',
     excludeTrain: boolean, threads: number, neighbours: number, userWeight: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ items: Int32Array; scores: Float32Array }>;
+  /** Evaluation with the knn / blend scorer (dot and cosine go through the plain evaluator). */
+  evaluate(scoring: 'knn' | 'blend', neighbours: number, userWeight: number, truth: NativeCsr, mask: NativeCsr | null,
+    extraMask: NativeCsr | null, ks: number[], threads: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult>;
   info(): { users: number; items: number; dim: number; init: 'uniform' | 'word2vec'; initRange: number; seed: number; trainer: boolean; busy: boolean };
   dispose(): void;
 }

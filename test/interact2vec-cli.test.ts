@@ -39,12 +39,15 @@ describe('recforge train --model interact2vec', () => {
       '--scoring', 'cosine', '--subsample', '1e-3', '--subsample-mode', 'epoch', '--epochs', '1', '--json');
     expect(adam.code, adam.stderr).toBe(0);
     expect(JSON.parse(adam.stdout)['recall@20']).toBeGreaterThan(0);
+    const knn = run('train', '--model', 'interact2vec', '--train', files.train, '--test', files.test, '--scoring', 'knn', '--epochs', '1', '--json');
+    expect(knn.code, knn.stderr).toBe(0);
+    expect(JSON.parse(knn.stdout)['recall@20']).toBeGreaterThan(0);
   });
 
   it('refuses flags of other models, foreign values and its own flags elsewhere', () => {
     const base = ['train', '--model', 'interact2vec', '--train', files.train];
     for (const args of [['--layers', '2'], ['--save', 'x'], ['--negatives', 'mns'], ['--negatives', '0'], ['--optimizer', 'lazy-adam'],
-      ['--alpha', 'x'], ['--subsample', '-1'], ['--scoring', 'knn']]) {
+      ['--alpha', 'x'], ['--subsample', '-1'], ['--scoring', 'pagerank']]) {
       const r = run(...base, ...args);
       expect(r.code, args.join(' ')).toBe(2);
     }

@@ -143,6 +143,33 @@ describe('Interact2Vec', () => {
     model.dispose();
   }, 30_000);
 
+  it('evaluate: dot and cosine agree with the evaluator, knn / blend agree with their own recommendations', async () => {
+    const model = await Interact2Vec.create(data, { dim: 8, seed: 1, threads: 2 });
+    await fitAll(model, 3);
+    const ev = new Evaluator(data, { k: 20, metrics: ['hitrate', 'recall'] });
+    expect(await model.evaluate(ev)).toEqual(await ev.evaluateModel(model));
+    const cos = await model.evaluate(ev, { scoring: 'cosine' });
+    expect(cos['recall@20']).toBeGreaterThan(0);
+    const test = data.matrix('test')!.export();
+    for (const [scoring, userWeight] of [['knn', undefined], ['blend', 0.25]] as const) {
+      const r = await model.evaluate(ev, { scoring, neighbours: 16, userWeight });
+      // Hit rate from the served lists of every user with test items.
+      let users = 0, hits = 0;
+      for (let u = 0; u < model.nUsers; u++) {
+        const truth = test.indices.subarray(test.indptr[u], test.indptr[u + 1]);
+        if (truth.length === 0) continue;
+        users++;
+        const top = await model.recommend(u, { k: 20, scoring, neighbours: 16, userWeight });
+        if (Array.from(top.items).some((i) => truth.includes(i))) hits++;
+      }
+      expect(r['hitrate@20']).toBeCloseTo(hits / users, 10);
+    }
+    const fitted = await fitAll(model, 1, { evalEvery: 1, scoring: 'knn', neighbours: 8 });
+    expect(fitted[0].metrics!['recall@20']).toBeGreaterThan(0);
+    expect(await codeOf(model.evaluate(ev, { scoring: 'blend', userWeight: -1 }))).toBe('E_INVALID_ARG');
+    model.dispose();
+  }, 60_000);
+
   it('bad hyperparameters and ids are typed errors', async () => {
     const bad: Record<string, unknown>[] = [
       { dim: 0 }, { negatives: 0 }, { negatives: 1.5 }, { alpha: Number.NaN }, { alpha: Infinity }, { subsample: -1 },

@@ -144,7 +144,8 @@ void Interact2VecWrap::Register(Napi::Env env, Napi::Object exports) {
                   {InstanceMethod<&Interact2VecWrap::ConfigureTraining>("configureTraining"),
                    InstanceMethod<&Interact2VecWrap::TrainEpoch>("trainEpoch"),
                    InstanceMethod<&Interact2VecWrap::Embeddings>("embeddings"),
-                   InstanceMethod<&Interact2VecWrap::TopK>("topK"), InstanceMethod<&Interact2VecWrap::Info>("info"),
+                   InstanceMethod<&Interact2VecWrap::TopK>("topK"), InstanceMethod<&Interact2VecWrap::Evaluate>("evaluate"),
+                   InstanceMethod<&Interact2VecWrap::Info>("info"),
                    InstanceMethod<&Interact2VecWrap::Dispose>("dispose")});
   addonState(env).interact2VecCtor = Napi::Persistent(ctor);
   exports.Set("NativeInteract2Vec", ctor);
@@ -174,6 +175,9 @@ Napi::Value Interact2VecWrap::Embeddings(const Napi::CallbackInfo& info) {
 }
 Napi::Value Interact2VecWrap::TopK(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return startInteract2VecTopK(info.Env(), state(info.Env()), info); });
+}
+Napi::Value Interact2VecWrap::Evaluate(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startInteract2VecEvaluate(info.Env(), state(info.Env()), info); });
 }
 
 // Config fields never change after creation; the epoch count is read only when idle.

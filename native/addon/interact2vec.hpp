@@ -9,6 +9,8 @@
 //   m.embeddings()               -> Promise<{users, items}> (copies)
 //   m.topK(kind, queries, k, scoring, excludeTrain, threads, neighbours, userWeight)
 //     -> Promise<{items, scores}>, see interact2vec_query.cpp
+//   m.evaluate(scoring 'knn'|'blend', neighbours, userWeight, truth, mask, extraMask, ks, threads)
+//     -> Promise<evaluation result> (evaluate.hpp layout)
 //   m.info() -> {users, items, dim, init, initRange, seed, trainer, busy}, m.dispose()
 // Jobs that read or write the tables take the busy flag: a second one is refused with E_BUSY.
 #pragma once
@@ -51,6 +53,7 @@ class Interact2VecWrap : public Napi::ObjectWrap<Interact2VecWrap> {
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
   Napi::Value Embeddings(const Napi::CallbackInfo& info);
   Napi::Value TopK(const Napi::CallbackInfo& info);
+  Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   std::shared_ptr<Interact2VecState> state_;
@@ -59,6 +62,7 @@ class Interact2VecWrap : public Napi::ObjectWrap<Interact2VecWrap> {
 // Jobs defined in interact2vec_query.cpp.
 Napi::Value startInteract2VecEmbeddings(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info);
 Napi::Value startInteract2VecTopK(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info);
+Napi::Value startInteract2VecEvaluate(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info);
 
 void registerInteract2VecFunctions(Napi::Env env, Napi::Object exports);
 

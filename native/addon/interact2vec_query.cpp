@@ -9,11 +9,13 @@
 // recforge/item_knn.hpp) and 'blend' (userWeight * cosine + (1 - userWeight) * knn). Rows with
 // fewer than k candidates are padded with -1 / -Infinity.
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "convert.hpp"
 #include "errors.hpp"
+#include "evaluate.hpp"
 #include "interact2vec.hpp"
 #include "job.hpp"
 #include "recforge/item_knn.hpp"
@@ -23,6 +25,38 @@
 namespace rfaddon {
 
 namespace {
+
+// The knn / blend scorer of the current tables (rf::KnnBlendScorer), with the neighbour lists
+// cached in the state per list length. Call under the busy lease.
+struct NeighbourScoring {
+  std::vector<float> unitUsers, unitItems;
+  std::unique_ptr<rf::KnnBlendScorer> scorer;
+
+  NeighbourScoring(Interact2VecState& s, int32_t listLength, double userWeight, int threads, const rf::JobControl& ctl) {
+    const rf::Interact2VecModel& m = s.model;
+    const int32_t dim = m.config.dim;
+    if (!s.neighbours || s.neighboursK != listLength) {
+      s.neighbours.reset();
+      s.neighbours = std::make_shared<const rf::ItemNeighbours>(
+          rf::itemNeighbours({m.items.data(), m.config.items, dim}, listLength, threads, ctl));
+      s.neighboursK = listLength;
+    }
+    if (userWeight > 0) {
+      unitUsers = rf::unitRows(m.users.data(), m.config.users, dim, threads);
+      unitItems = rf::unitRows(m.items.data(), m.config.items, dim, threads);
+    }
+    scorer = std::make_unique<rf::KnnBlendScorer>(*s.neighbours, *s.train, rf::MatrixView{unitUsers.data(), m.config.users, dim},
+                                                  rf::MatrixView{unitItems.data(), m.config.items, dim}, userWeight,
+                                                  1.0 - userWeight);
+  }
+};
+
+// neighbours (list length >= 1) and userWeight (in [0, 1]) arguments of the knn / blend scores.
+void parseNeighbourArgs(Napi::Env env, const Napi::Value& length, const Napi::Value& weight, int32_t& k, double& w) {
+  k = int32Arg(length, "neighbours", 1, INT32_MAX);
+  w = numberArg(weight, "userWeight");
+  if (!(w >= 0 && w <= 1)) throwError(env, rf::code::kInvalidArgument, "userWeight must be in [0, 1]");
+}
 
 class EmbeddingsJob : public Job {
  public:
@@ -65,9 +99,7 @@ class TopKJob : public Job {
     else if (scoring == "knn" && kind_ == Kind::kUserItem) scoring_ = Scoring::kKnn;
     else if (scoring == "blend" && kind_ == Kind::kUserItem) scoring_ = Scoring::kBlend;
     else throwError(env, rf::code::kInvalidArgument, "scoring must be 'dot', 'cosine', 'knn' or 'blend' (the last two for user-item), got '" + scoring + "'");
-    neighbours_ = int32Arg(info[6], "neighbours", 1, INT32_MAX);
-    userWeight_ = numberArg(info[7], "userWeight");
-    if (!(userWeight_ >= 0 && userWeight_ <= 1)) throwError(env, rf::code::kInvalidArgument, "userWeight must be in [0, 1]");
+    parseNeighbourArgs(env, info[6], info[7], neighbours_, userWeight_);
     const rf::Interact2VecConfig& c = lease_->model.config;
     const int32_t queryRows = kind_ == Kind::kItemItem ? c.items : c.users;
     targetRows_ = kind_ == Kind::kUserUser ? c.users : c.items;
@@ -125,28 +157,13 @@ class TopKJob : public Job {
   }
 
  private:
-  // knn / blend: the neighbour lists (cached in the state for this k), then a scorer.
+  // knn / blend: a scorer over the (cached) neighbour lists, served by topKOfScorer.
   void runNeighbourScoring(const rf::JobControl& ctl) {
-    const rf::Interact2VecModel& m = lease_->model;
-    const int32_t dim = m.config.dim;
-    if (!lease_->neighbours || lease_->neighboursK != neighbours_) {
-      lease_->neighbours.reset();
-      lease_->neighbours = std::make_shared<const rf::ItemNeighbours>(
-          rf::itemNeighbours({m.items.data(), m.config.items, dim}, neighbours_, spec_.threads, ctl));
-      lease_->neighboursK = neighbours_;
-    }
-    const double wUser = scoring_ == Scoring::kBlend ? userWeight_ : 0.0;
-    std::vector<float> unitU, unitV;
-    if (wUser > 0) {
-      unitU = rf::unitRows(m.users.data(), m.config.users, dim, spec_.threads);
-      unitV = rf::unitRows(m.items.data(), m.config.items, dim, spec_.threads);
-    }
-    const rf::KnnBlendScorer scorer(*lease_->neighbours, *lease_->train, {unitU.data(), m.config.users, dim},
-                                    {unitV.data(), m.config.items, dim}, wUser, 1.0 - wUser);
+    const NeighbourScoring ns(*lease_, neighbours_, scoring_ == Scoring::kBlend ? userWeight_ : 0.0, spec_.threads, ctl);
     const int64_t n = static_cast<int64_t>(queries_.size());
     items_.resize(n * spec_.k);
     scores_.resize(n * spec_.k);
-    rf::topKOfScorer(scorer, queries_.data(), n, spec_.k, excludeTrain_ ? lease_->train.get() : nullptr, items_.data(),
+    rf::topKOfScorer(*ns.scorer, queries_.data(), n, spec_.k, excludeTrain_ ? lease_->train.get() : nullptr, items_.data(),
                      scores_.data(), spec_.threads, ctl);
   }
 
@@ -164,7 +181,43 @@ class TopKJob : public Job {
   std::vector<float> scores_;
 };
 
+// m.evaluate(scoring: 'knn' | 'blend', neighbours, userWeight, truth, mask, extraMask, ks, threads,
+//            cancel?, progress?) -> the evaluator's result object (evaluate.hpp)
+class EvaluateJob : public Job {
+ public:
+  EvaluateJob(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info)
+      : Job(env, "recforge:interact2vecEvaluate", info[8], info[9]),
+        targets_(info[3], info[4], info[5], info[6], info[7]),
+        lease_(env, std::move(s), "evaluate") {
+    const std::string scoring = stringArg(info[0], "scoring");
+    if (scoring != "knn" && scoring != "blend")
+      throwError(env, rf::code::kInvalidArgument, "scoring must be 'knn' or 'blend', got '" + scoring + "'");
+    parseNeighbourArgs(env, info[1], info[2], neighbours_, userWeight_);
+    if (scoring == "knn") userWeight_ = 0;
+  }
+
+ protected:
+  void Run(const rf::JobControl& ctl) override {
+    ReleaseAtEnd end{lease_};
+    ctl.checkCancelled();
+    const NeighbourScoring ns(*lease_, neighbours_, userWeight_, targets_.threads, ctl);
+    result_ = rf::evaluateScores(*ns.scorer, targets_.spec(), ctl);
+  }
+  Napi::Value Result(Napi::Env env) override { return evalResultObject(env, result_); }
+
+ private:
+  EvalTargets targets_;
+  Interact2VecLease lease_;
+  int32_t neighbours_ = 64;
+  double userWeight_ = 0;
+  rf::EvalResult result_;
+};
+
 }  // namespace
+
+Napi::Value startInteract2VecEvaluate(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info) {
+  return startJob<EvaluateJob>(env, std::move(s), info);
+}
 
 Napi::Value startInteract2VecEmbeddings(Napi::Env env, std::shared_ptr<Interact2VecState> s,
                                         const Napi::CallbackInfo& info) {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Dataset } from '../../dataset.js';
-import { Interact2Vec, type Interact2VecFitOptions, type Interact2VecOptions } from '../../interact2vec.js';
+import { Interact2Vec, type Interact2VecFitOptions, type Interact2VecOptions, type Interact2VecScoring } from '../../interact2vec.js';
 import { UsageError, type FlagSpec, type ParsedFlags } from '../args.js';
 import { CLI_METRICS, epochLine, epochRecord } from '../epoch-record.js';
 import { printJson } from '../output.js';
@@ -17,7 +17,7 @@ export const interact2vecFlags: Record<string, FlagSpec> = {
   subsample: { kind: 'number', help: 'interact2vec: word2vec keep-rule threshold rho (default 0 = off)', min: 0 },
   'subsample-mode': { kind: 'string', help: 'interact2vec: subsample once (default) or every epoch', choices: ['once', 'epoch'] },
   'item-item-weight': { kind: 'number', help: 'interact2vec (sgd): weight of the item-item objective (default 0)', min: 0 },
-  scoring: { kind: 'string', help: 'interact2vec: score evaluated, dot (default) or cosine', choices: ['dot', 'cosine'] },
+  scoring: { kind: 'string', help: 'interact2vec: score evaluated: dot (default), cosine, knn (item-based, 64 neighbours) or blend (0.5 cosine + 0.5 knn)', choices: ['dot', 'cosine', 'knn', 'blend'] },
 };
 
 /** Flags of the other models that Interact2Vec has no use for. */
@@ -51,7 +51,7 @@ export async function trainInteract2Vec(flags: ParsedFlags, data: Dataset, json:
   try {
     const fit: Interact2VecFitOptions = {
       epochs: (flags.epochs as number | undefined) ?? 100, evalEvery, k: (flags.k as number[] | undefined) ?? [20], metrics: CLI_METRICS,
-      scoring: flags.scoring as 'dot' | undefined,
+      scoring: flags.scoring as Interact2VecScoring | undefined,
     };
     if (flags.on !== undefined) fit.on = flags.on as 'validation' | 'test';
     const bar = progressBar('training', tty);
