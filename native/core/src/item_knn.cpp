@@ -9,8 +9,16 @@
 #include "recforge/parallel.hpp"
 #include "recforge/retrieval.hpp"
 #include "recforge/similarity.hpp"
+#include "recforge/simd.hpp"
 
 namespace rf {
+
+namespace {
+// out[j] = w * <a, rows[j]> for n consecutive rows of width d (the blend's cosine part).
+RF_HOT_CLONES void weightedDots(const float* a, const float* rows, int n, int32_t d, float w, float* out) {
+  for (int j = 0; j < n; ++j) out[j] = w * simd::dotPrefix(a, rows + static_cast<int64_t>(j) * d, d);
+}
+}  // namespace
 
 ItemNeighbours itemNeighbours(const MatrixView& items, int32_t k, int threads, const JobControl& ctl) {
   if (k < 1) fail(code::kInvalidArgument, "item neighbours: k must be >= 1");
@@ -64,13 +72,8 @@ void KnnBlendScorer::score(const int32_t* users, int nu, int32_t itemBegin, int 
     float* row = out + r * ld;
     const int32_t u = users[r];
     if (wUser_ > 0) {
-      const float* a = users_.data + static_cast<int64_t>(u) * users_.cols;
-      for (int j = 0; j < ni; ++j) {
-        const float* b = items_.data + static_cast<int64_t>(itemBegin + j) * items_.cols;
-        float s = 0;
-        for (int32_t c = 0; c < users_.cols; ++c) s += a[c] * b[c];
-        row[j] = wUser_ * s;
-      }
+      weightedDots(users_.data + static_cast<int64_t>(u) * users_.cols, items_.data + static_cast<int64_t>(itemBegin) * items_.cols,
+                   ni, users_.cols, wUser_, row);
     } else {
       std::fill(row, row + ni, 0.0f);
     }
