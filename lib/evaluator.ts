@@ -12,7 +12,7 @@ import type { Dataset } from './dataset.js';
 import { RecforgeError } from './errors.js';
 import { runNative, type AsyncOptions } from './job.js';
 import type { EmbeddingModel } from './model.js';
-import { addon, type NativeCsr, type NativeEvalResult } from './native.js';
+import { addon, type NativeCancelToken, type NativeCsr, type NativeEvalResult } from './native.js';
 import { levelKey, prefixDims } from './prefix.js';
 import { describe, expectMatrix } from './tensor.js';
 import type { Tensor } from './tensor.js';
@@ -199,6 +199,20 @@ export class Evaluator {
     const raw = await runNative(options, (tok, p) =>
       addon().evaluateBaseline(kind, seed, train, t.truth, t.mask, t.extra, [...this.ks], this.#threads, tok, p),
     );
+    return this.#shape(raw);
+  }
+
+  /**
+   * Runs a native evaluation (a model's own scorer) over this evaluator's split, masks, cutoffs
+   * and threads, and shapes its result like {@link evaluate}'s. @internal
+   */
+  async evaluateWith(
+    start: (truth: NativeCsr, mask: NativeCsr | null, extra: NativeCsr | null, ks: number[], threads: number,
+      token: NativeCancelToken, progress?: (f: number) => void) => Promise<NativeEvalResult>,
+    options: AsyncOptions = {},
+  ): Promise<EvaluationResult> {
+    const t = this.#targets();
+    const raw = await runNative(options, (tok, p) => start(t.truth, t.mask, t.extra, [...this.ks], this.#threads, tok, p));
     return this.#shape(raw);
   }
 

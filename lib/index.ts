@@ -26,6 +26,11 @@ export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from 
 export {
   LightGCN, MF, type LightGCNOptions, type LightGCNConfig, type RecommendOptions, type Recommendation, type BatchRecommendation,
 } from './lightgcn.js';
+export {
+  Interact2Vec, type Interact2VecOptions, type Interact2VecFitOptions, type Interact2VecEpochEvent, type Interact2VecScoring,
+  type Interact2VecRecommendOptions, type Interact2VecEvaluateOptions, type ScoringOptions, type SimilarOptions, type Neighbours,
+  type Interact2VecConfig,
+} from './interact2vec.js';
 export { Matryoshka, DEFAULT_LEVELS, type MatryoshkaOptions } from './matryoshka.js';
 export {
   Trainer, type TrainerOptions, type MatryoshkaTraining, type ResolvedTrainerOptions, type ResolvedMatryoshkaTraining, type TrainFitOptions, type TrainEpochEvent, type BestEpoch, type EarlyStopping, type CheckpointOptions,

@@ -17,6 +17,7 @@ import { runNative, type AsyncOptions } from './job.js';
 import type { EmbeddingModel, EpochEvent, ModelOptions } from './model.js';
 import { addon, type NativeLightGcn } from './native.js';
 import { intOption } from './options.js';
+import { denseId } from './dense-id.js';
 import { prefixColumns, prefixDim, type EmbeddingOptions } from './prefix.js';
 import { Tensor } from './tensor.js';
 
@@ -289,15 +290,7 @@ export class LightGCN implements EmbeddingModel {
   }
 
   #denseUser(user: number | string): number {
-    if (typeof user === 'string') {
-      const map = this.userIds;
-      const dense = map ? map.toDense(user) : /^\d+$/.test(user) ? Number(user) : undefined;
-      if (dense === undefined || dense >= this.nUsers) throw new RecforgeError('E_OUT_OF_RANGE', `unknown user '${user}'`);
-      return dense;
-    }
-    if (!Number.isInteger(user) || user < 0 || user >= this.nUsers)
-      throw new RecforgeError('E_OUT_OF_RANGE', `user ${String(user)} is outside [0, ${this.nUsers})`);
-    return user;
+    return denseId(user, this.nUsers, this.userIds, 'user');
   }
 
   #alive(): ModelParts {

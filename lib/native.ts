@@ -126,10 +126,62 @@ export interface NativeLightGcn {
   dispose(): void;
 }
 
+/** Interact2Vec model hyperparameters (see native/addon/interact2vec.cpp). */
+export interface RawInteract2VecConfig {
+  dim: number;
+  init: 'uniform' | 'word2vec';
+  initRange: number;
+  seed: number;
+}
+
+/** Interact2Vec training options as the addon takes them (ranges checked natively). */
+export interface RawInteract2VecOptions {
+  epochs: number;
+  negatives: number;
+  alpha: number;
+  subsample: number;
+  subsampleMode: 'once' | 'epoch';
+  optimizer: 'sgd' | 'adam';
+  lr: number;
+  minLrRatio: number;
+  batchRows: number;
+  l2: number;
+  itemItemWeight: number;
+  threads: number;
+  seed: number;
+}
+
+/** What one native Interact2Vec epoch reports. */
+export interface RawInteract2VecEpoch {
+  loss: number;
+  reg: number;
+  kept: number;
+  lastLr: number;
+  steps: number;
+}
+
+/** Native Interact2Vec model (see native/addon/interact2vec.hpp). */
+export interface NativeInteract2Vec {
+  configureTraining(options: RawInteract2VecOptions, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
+  trainEpoch(cancel?: NativeCancelToken, progress?: ProgressFn): Promise<RawInteract2VecEpoch>;
+  embeddings(cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ users: Float32Array; items: Float32Array }>;
+  /** scoring 'knn' / 'blend' (user-item only) use `neighbours`-item lists; blend weighs cosine by userWeight. */
+  topK(kind: 'user-item' | 'item-item' | 'user-user', queries: Int32Array, k: number, scoring: 'dot' | 'cosine' | 'knn' | 'blend',
+    excludeTrain: boolean, threads: number, neighbours: number, userWeight: number,
+    cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ items: Int32Array; scores: Float32Array }>;
+  /** Evaluation with the knn / blend scorer (dot and cosine go through the plain evaluator). */
+  evaluate(scoring: 'knn' | 'blend', neighbours: number, userWeight: number, truth: NativeCsr, mask: NativeCsr | null,
+    extraMask: NativeCsr | null, ks: number[], threads: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult>;
+  info(): { users: number; items: number; dim: number; init: 'uniform' | 'word2vec'; initRange: number; seed: number; trainer: boolean; busy: boolean };
+  dispose(): void;
+}
+
 /** The raw addon. Async functions take `(…, cancel?, progress?)` as their last arguments. */
 export interface RawAddon extends RawLoadAddon {
   createLightGcn(graph: NativeGraph, config: RawLightGcnConfig, threads: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeLightGcn>;
+  createInteract2Vec(train: NativeCsr, config: RawInteract2VecConfig, threads: number,
+    cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeInteract2Vec>;
   CancelToken: new () => NativeCancelToken;
   buildCsr(users: Int32Array, items: Int32Array, nUsers: number, nItems: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeCsr>;

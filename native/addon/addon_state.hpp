@@ -10,6 +10,7 @@ struct AddonState {
   Napi::FunctionReference csrCtor;
   Napi::FunctionReference graphCtor;
   Napi::FunctionReference lightGcnCtor;
+  Napi::FunctionReference interact2VecCtor;
 };
 
 AddonState& addonState(Napi::Env env);

@@ -161,4 +161,18 @@ Napi::Float64Array toFloat64Array(Napi::Env env, std::vector<double>&& v) {
   return exportVector<double, Napi::Float64Array>(env, std::move(v), napi_float64_array);
 }
 
+Napi::Object rankedLists(Napi::Env env, std::vector<int32_t>&& items, std::vector<float>&& scores) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("items", toInt32Array(env, std::move(items)));
+  o.Set("scores", toFloat32Array(env, std::move(scores)));
+  return o;
+}
+
+Napi::Object userItemTables(Napi::Env env, std::vector<float>&& users, std::vector<float>&& items) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("users", toFloat32Array(env, std::move(users)));
+  o.Set("items", toFloat32Array(env, std::move(items)));
+  return o;
+}
+
 }  // namespace rfaddon

@@ -37,4 +37,9 @@ Napi::Int32Array toInt32Array(Napi::Env env, std::vector<int32_t>&& v);
 Napi::Float32Array toFloat32Array(Napi::Env env, std::vector<float>&& v);
 Napi::Float64Array toFloat64Array(Napi::Env env, std::vector<double>&& v);
 
+// {items: Int32Array, scores: Float32Array}: the ranked lists every top-k job returns.
+Napi::Object rankedLists(Napi::Env env, std::vector<int32_t>&& items, std::vector<float>&& scores);
+// {users: Float32Array, items: Float32Array}: a model's two embedding tables.
+Napi::Object userItemTables(Napi::Env env, std::vector<float>&& users, std::vector<float>&& items);
+
 }  // namespace rfaddon

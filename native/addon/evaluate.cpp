@@ -19,23 +19,18 @@ std::shared_ptr<const rf::Csr> optionalCsr(const Napi::Value& v, const char* nam
   return CsrWrap::unwrap(v, name);
 }
 
-// Truth, masks, cutoffs and threads: the part shared by every evaluation job. Holding the CSRs
-// through shared_ptr keeps them alive if the Dataset is disposed while the job runs.
-struct Targets {
-  std::shared_ptr<const rf::Csr> truth, mask, extra;
-  std::vector<int32_t> ks;
-  int32_t threads;
-  Targets(const Napi::Value& t, const Napi::Value& m, const Napi::Value& x, const Napi::Value& k, const Napi::Value& th)
-      : truth(CsrWrap::unwrap(t, "truth")),
-        mask(optionalCsr(m, "mask")),
-        extra(optionalCsr(x, "extraMask")),
-        ks(int32List(k, "ks")),
-        threads(int32Arg(th, "threads", 0, 4096)) {}
-  rf::EvalSpec spec() const { return {truth.get(), mask.get(), extra.get(), ks, threads}; }
-};
+}  // namespace
+
+EvalTargets::EvalTargets(const Napi::Value& t, const Napi::Value& m, const Napi::Value& x, const Napi::Value& k,
+                         const Napi::Value& th)
+    : truth(CsrWrap::unwrap(t, "truth")),
+      mask(optionalCsr(m, "mask")),
+      extra(optionalCsr(x, "extraMask")),
+      ks(int32List(k, "ks")),
+      threads(int32Arg(th, "threads", 0, 4096)) {}
 
 // The result layout documented in evaluate.hpp; flat arrays so JS slices views without copies.
-Napi::Value resultObject(Napi::Env env, rf::EvalResult& r) {
+Napi::Value evalResultObject(Napi::Env env, rf::EvalResult& r) {
   const size_t nk = r.ks.size(), nu = r.users.size();
   std::vector<double> mean;
   std::vector<float> perUser;
@@ -61,6 +56,8 @@ Napi::Value resultObject(Napi::Env env, rf::EvalResult& r) {
   return o;
 }
 
+namespace {
+
 class EvaluateJob : public Job {
  public:
   EvaluateJob(Napi::Env env, const Napi::CallbackInfo& info)
@@ -82,12 +79,12 @@ class EvaluateJob : public Job {
     const rf::MatrixView v{items_.data(), static_cast<int32_t>(items_.size() / dim_), dim_};
     result_ = rf::evaluateEmbeddings(u, v, targets_.spec(), ctl);
   }
-  Napi::Value Result(Napi::Env env) override { return resultObject(env, result_); }
+  Napi::Value Result(Napi::Env env) override { return evalResultObject(env, result_); }
 
  private:
   std::vector<float> users_, items_;
   int32_t dim_;
-  Targets targets_;
+  EvalTargets targets_;
   rf::EvalResult result_;
 };
 
@@ -117,7 +114,7 @@ class EvaluatePrefixesJob : public Job {
   }
   Napi::Value Result(Napi::Env env) override {
     Napi::Array out = Napi::Array::New(env, results_.size());
-    for (size_t l = 0; l < results_.size(); ++l) out.Set(static_cast<uint32_t>(l), resultObject(env, results_[l]));
+    for (size_t l = 0; l < results_.size(); ++l) out.Set(static_cast<uint32_t>(l), evalResultObject(env, results_[l]));
     return out;
   }
 
@@ -125,7 +122,7 @@ class EvaluatePrefixesJob : public Job {
   std::vector<float> users_, items_;
   int32_t dim_;
   std::vector<int32_t> dims_;
-  Targets targets_;
+  EvalTargets targets_;
   std::vector<rf::EvalResult> results_;
 };
 
@@ -146,13 +143,13 @@ class BaselineJob : public Job {
     result_ = kind_ == "popularity" ? rf::evaluatePopularity(*train_, targets_.spec(), ctl)
                                     : rf::evaluateRandom(static_cast<uint64_t>(seed_), train_->cols, targets_.spec(), ctl);
   }
-  Napi::Value Result(Napi::Env env) override { return resultObject(env, result_); }
+  Napi::Value Result(Napi::Env env) override { return evalResultObject(env, result_); }
 
  private:
   std::string kind_;
   int32_t seed_;
   std::shared_ptr<const rf::Csr> train_;
-  Targets targets_;
+  EvalTargets targets_;
   rf::EvalResult result_;
 };
 

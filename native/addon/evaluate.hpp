@@ -10,6 +10,30 @@
 #pragma once
 #include <napi.h>
 
+#include <memory>
+#include <vector>
+
+#include "recforge/evaluate.hpp"
+
 namespace rfaddon {
+
+// Truth, masks, cutoffs and threads: the arguments every evaluation job shares (also model jobs
+// that evaluate with their own scorer). Holding the CSRs through shared_ptr keeps them alive if
+// the Dataset is disposed while the job runs.
+struct EvalTargets {
+  std::shared_ptr<const rf::Csr> truth, mask, extra;
+  std::vector<int32_t> ks;
+  int32_t threads;
+  // truth: NativeCsr; mask / extraMask: NativeCsr or null; ks: integers; threads in [0, 4096].
+  EvalTargets(const Napi::Value& truth, const Napi::Value& mask, const Napi::Value& extraMask, const Napi::Value& ks,
+              const Napi::Value& threads);
+  rf::EvalSpec spec() const { return {truth.get(), mask.get(), extra.get(), ks, threads}; }
+};
+
+// The result layout above; flat arrays so JS slices views without copies. Empties r's per-user
+// vectors as it copies them.
+Napi::Value evalResultObject(Napi::Env env, rf::EvalResult& r);
+
 void registerEvaluateFunctions(Napi::Env env, Napi::Object exports);
-}
+
+}  // namespace rfaddon

@@ -11,22 +11,6 @@
 
 namespace rfaddon {
 
-// ---- BusyLease ----
-
-BusyLease::BusyLease(Napi::Env env, std::shared_ptr<LightGcnState> state, const char* what) : state_(std::move(state)) {
-  bool expected = false;
-  if (!state_->busy.compare_exchange_strong(expected, true))
-    throwError(env, kBusy, std::string("cannot ") + what + ": the model is busy with another job (training?)");
-  held_ = true;
-}
-
-void BusyLease::release() {
-  if (held_) {
-    held_ = false;
-    state_->busy.store(false);
-  }
-}
-
 namespace {
 
 class CreateJob : public Job {
@@ -121,10 +105,7 @@ class FinalJob : public Job {
   }
   Napi::Value Result(Napi::Env env) override {
     state_->final = std::move(final_);  // main thread: recommend jobs see either table, whole
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("users", toFloat32Array(env, std::move(users_)));
-    o.Set("items", toFloat32Array(env, std::move(items_)));
-    return o;
+    return userItemTables(env, std::move(users_), std::move(items_));
   }
 
  private:

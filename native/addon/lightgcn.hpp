@@ -21,13 +21,11 @@
 #include <memory>
 #include <vector>
 
+#include "busy_lease.hpp"
 #include "recforge/csr.hpp"
 #include "recforge/lightgcn.hpp"
 
 namespace rfaddon {
-
-// Error code of a refused concurrent job (the core never raises it, so it lives here).
-inline constexpr const char* kBusy = "E_BUSY";
 
 struct LightGcnState {
   std::shared_ptr<const rf::BipartiteGraph> graph;
@@ -40,29 +38,7 @@ struct LightGcnState {
   std::shared_ptr<const std::vector<float>> final;
 };
 
-// Exclusive use of a model's table by one job: taken in the job's constructor (main thread, so
-// the refusal is synchronous), given back when the work ends or the job is destroyed.
-class BusyLease {
- public:
-  BusyLease(Napi::Env env, std::shared_ptr<LightGcnState> state, const char* what);
-  ~BusyLease() { release(); }
-  BusyLease(const BusyLease&) = delete;
-  BusyLease& operator=(const BusyLease&) = delete;
-  void release();
-  LightGcnState& operator*() const { return *state_; }
-  LightGcnState* operator->() const { return state_.get(); }
-
- private:
-  std::shared_ptr<LightGcnState> state_;
-  bool held_ = false;
-};
-
-// Gives the lease back when Run() ends (normally or by exception), before the promise settles,
-// so a caller awaiting the job can start the next one right away.
-struct ReleaseAtEnd {
-  BusyLease& lease;
-  ~ReleaseAtEnd() { lease.release(); }
-};
+using BusyLease = BusyLeaseOf<LightGcnState>;
 
 class LightGcnWrap : public Napi::ObjectWrap<LightGcnWrap> {
  public:

@@ -7,6 +7,7 @@
 #include "evaluate.hpp"
 #include "graph.hpp"
 #include "info.hpp"
+#include "interact2vec.hpp"
 #include "lightgcn.hpp"
 #include "load_clean.hpp"
 #include "load_parse.hpp"
@@ -33,6 +34,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rfaddon::registerEmbeddingFunctions(env, exports);
   rfaddon::registerEvaluateFunctions(env, exports);
   rfaddon::registerLightGcnFunctions(env, exports);
+  rfaddon::registerInteract2VecFunctions(env, exports);
   return exports;
 }
 

@@ -60,10 +60,7 @@ class RecommendJob : public Job {
   }
 
   Napi::Value Result(Napi::Env env) override {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("items", toInt32Array(env, std::move(items_)));
-    o.Set("scores", toFloat32Array(env, std::move(scores_)));
-    return o;
+    return rankedLists(env, std::move(items_), std::move(scores_));
   }
 
  private:

@@ -5,47 +5,12 @@
 
 #include "convert.hpp"
 #include "errors.hpp"
+#include "option_fields.hpp"
 #include "recforge/error.hpp"
 
 namespace rfaddon {
 
 namespace {
-
-// Largest integer a JS number holds exactly: seeds above it would silently round.
-constexpr double kMaxSafeInteger = 9007199254740991.0;
-
-[[noreturn]] void bad(const Napi::Object& o, const std::string& key, const std::string& what) {
-  throwError(o.Env(), rf::code::kInvalidArgument, "options." + key + " " + what);
-}
-
-double finiteField(const Napi::Object& o, const char* key, double fallback, double min, bool minExclusive) {
-  const double v = numberField(o, key, fallback);
-  if (!std::isfinite(v) || v < min || (minExclusive && v == min))
-    bad(o, key, std::string("must be a finite number ") + (minExclusive ? "> " : ">= ") + std::to_string(min) + ", got " +
-                    o.Get(key).ToString().Utf8Value());
-  return v;
-}
-
-uint64_t seedField(const Napi::Object& o, double fallback) {
-  const double v = numberField(o, "seed", fallback);
-  if (!std::isfinite(v) || std::floor(v) != v || v < 0 || v > kMaxSafeInteger)
-    bad(o, "seed", "must be an integer in [0, 2^53 - 1], got " + o.Get("seed").ToString().Utf8Value());
-  return static_cast<uint64_t>(v);
-}
-
-// One of `names` -> the matching value of `values`; undefined -> fallback.
-template <class E, size_t N>
-E enumField(const Napi::Object& o, const char* key, const char* const (&names)[N], const E (&values)[N], E fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  const std::string s = stringArg(v, (std::string("options.") + key).c_str());
-  std::string known;
-  for (size_t k = 0; k < N; ++k) {
-    if (s == names[k]) return values[k];
-    known += (k ? ", '" : "'") + std::string(names[k]) + "'";
-  }
-  bad(o, key, "must be one of " + known + ", got '" + s + "'");
-}
 
 // options.matryoshka: { levels: number[], weights?: number[], candidates, mode }. The core
 // validates the values (E_INVALID_ARG naming the field) when the trainer is built.

@@ -15,6 +15,7 @@ import { dataFlags, loadFromFlags } from '../data-flags.js';
 import { CLI_METRICS, epochLine, epochRecord } from '../epoch-record.js';
 import { printJson } from '../output.js';
 import { progressBar } from '../progress.js';
+import { checkInteract2VecFlagsUnused, interact2vecFlags, trainInteract2Vec } from './train-interact2vec.js';
 
 async function createModel(kind: string, flags: ParsedFlags, data: Dataset): Promise<LightGCN> {
   const options = {
@@ -42,9 +43,9 @@ function trainerOptions(flags: ParsedFlags, lr: number | undefined): TrainerOpti
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train LightGCN, MF-BPR or Matryoshka (MRL4Rec) embeddings and optionally save the model',
+  summary: 'train LightGCN, MF-BPR, Matryoshka (MRL4Rec) or Interact2Vec embeddings and optionally save the model',
   flags: {
-    model: { kind: 'string', help: 'lightgcn (default), mf (= 0 layers) or mrl (Matryoshka, MRL4Rec)', choices: ['lightgcn', 'mf', 'mrl'] },
+    model: { kind: 'string', help: 'lightgcn (default), mf (= 0 layers), mrl (Matryoshka, MRL4Rec) or interact2vec', choices: ['lightgcn', 'mf', 'mrl', 'interact2vec'] },
     ...dataFlags(true, false),
     dim: { kind: 'int', help: 'embedding width (default 64)', min: 1 },
     layers: { kind: 'int', help: 'propagation layers K (default 3; mf: 0)', min: 0 },
@@ -54,7 +55,8 @@ export const trainCommand: Command = {
     'level-weights': { kind: 'numberList', help: 'mrl: weight of each level\'s loss, > 0 (default uniform 1/levels)' },
     candidates: { kind: 'int', help: 'mrl: candidate negatives N per level (default 16)', min: 1 },
     backbone: { kind: 'string', help: 'mrl: mf (default) or lightgcn (with --layers)', choices: ['mf', 'lightgcn'] },
-    negatives: { kind: 'string', help: 'mrl: mns (default), shared (MRL w/o MNS) or dns (plain BPR-DNS)', choices: ['mns', 'shared', 'dns'] },
+    negatives: { kind: 'string', help: 'mrl: mns (default), shared (MRL w/o MNS) or dns (plain BPR-DNS); interact2vec: negatives per interaction K (default 5)' },
+    ...interact2vecFlags,
     epochs: { kind: 'int', help: 'total epochs (default 100; counts resumed epochs)', min: 0 },
     batch: { kind: 'int', help: 'triples per mini-batch (default 2048)', min: 1 },
     lr: { kind: 'number', help: 'learning rate, > 0 (default 0.001)' },
@@ -81,12 +83,16 @@ export const trainCommand: Command = {
     if (kind === 'mf' && flags.layers !== undefined && flags.layers !== 0) throw new UsageError('--model mf has 0 layers; drop --layers');
     if (kind !== 'mrl')
       for (const f of ['levels', 'level-weights', 'candidates', 'backbone', 'negatives'])
-        if (flags[f] !== undefined) throw new UsageError(`--${f} is for --model mrl`);
+        if (flags[f] !== undefined && !(f === 'negatives' && kind === 'interact2vec')) throw new UsageError(`--${f} is for --model mrl`);
+    if (kind === 'mrl' && flags.negatives !== undefined && !['mns', 'shared', 'dns'].includes(flags.negatives as string))
+      throw new UsageError(`--negatives must be mns, shared or dns for --model mrl, got ${String(flags.negatives)}`);
+    if (kind !== 'interact2vec') checkInteract2VecFlagsUnused(flags);
     const json = flags.json === true;
     const tty = !json && process.stderr.isTTY === true;
     const data = await loadFromFlags(flags, tty);
     let model: LightGCN | undefined;
     try {
+      if (kind === 'interact2vec') return await trainInteract2Vec(flags, data, json, tty);
       model = await createModel(kind, flags, data);
       const trainer = new Trainer(model, trainerOptions(flags, lr));
       const hasTruth = data.test !== undefined || data.validation !== undefined;

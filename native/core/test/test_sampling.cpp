@@ -5,31 +5,14 @@
 #include <set>
 #include <vector>
 
+#include "chi_square.hpp"
 #include "harness.hpp"
 #include "lightgcn_fixtures.hpp"
 #include "recforge/epoch_plan.hpp"
 #include "recforge/negative_sampler.hpp"
 
-namespace {
-
-// Pearson chi-square of counts against expected probabilities. With k-1 degrees of freedom the
-// statistic has mean k-1 and sd sqrt(2(k-1)); the tests allow mean + 6 sd (fixed seeds, so this
-// is a regression bound that a wrong distribution blows through by orders of magnitude).
-double chiSquare(const std::vector<int64_t>& counts, const std::vector<double>& prob, int64_t total) {
-  double x = 0;
-  for (size_t k = 0; k < counts.size(); ++k) {
-    if (prob[k] == 0) {
-      if (counts[k] != 0) return 1e30;
-      continue;
-    }
-    const double e = prob[k] * total;
-    x += (counts[k] - e) * (counts[k] - e) / e;
-  }
-  return x;
-}
-double chiBound(size_t cells) { return (cells - 1) + 6 * std::sqrt(2.0 * (cells - 1)); }
-
-}  // namespace
+using rftest::chiBound;
+using rftest::chiSquare;
 
 TEST(alias_table_distribution) {
   std::vector<double> w{5, 0, 1, 2.5, 0.5, 10, 1};

@@ -1,0 +1,73 @@
+/**
+ * `recforge train --model interact2vec`: the Interact2Vec branch of the train command, kept in
+ * its own file so train.ts only routes to it. Same `--json` epoch contract as the other models.
+ * @internal
+ * @module
+ */
+import type { Dataset } from '../../dataset.js';
+import { Interact2Vec, type Interact2VecFitOptions, type Interact2VecOptions, type Interact2VecScoring } from '../../interact2vec.js';
+import { UsageError, type FlagSpec, type ParsedFlags } from '../args.js';
+import { CLI_METRICS, epochLine, epochRecord } from '../epoch-record.js';
+import { printJson } from '../output.js';
+import { progressBar } from '../progress.js';
+
+/** Flags only Interact2Vec reads (train.ts also routes --dim, --negatives, --lr, --optimizer, --batch, ...). */
+export const interact2vecFlags: Record<string, FlagSpec> = {
+  alpha: { kind: 'number', help: 'interact2vec: negatives drawn proportional to item count^alpha, any real (default -0.5)' },
+  subsample: { kind: 'number', help: 'interact2vec: word2vec keep-rule threshold rho (default 0 = off)', min: 0 },
+  'subsample-mode': { kind: 'string', help: 'interact2vec: subsample once (default) or every epoch', choices: ['once', 'epoch'] },
+  'item-item-weight': { kind: 'number', help: 'interact2vec (sgd): weight of the item-item objective (default 0)', min: 0 },
+  scoring: { kind: 'string', help: 'interact2vec: score evaluated: dot (default), cosine, knn (item-based, 64 neighbours) or blend (0.5 cosine + 0.5 knn)', choices: ['dot', 'cosine', 'knn', 'blend'] },
+};
+
+/** Flags of the other models that Interact2Vec has no use for. */
+const FOREIGN = ['layers', 'init-std', 'init', 'reg', 'sampler', 'drop-last', 'patience', 'save', 'checkpoint', 'checkpoint-every', 'resume'];
+
+/** Refuses Interact2Vec flags given to another model. */
+export function checkInteract2VecFlagsUnused(flags: ParsedFlags): void {
+  for (const f of Object.keys(interact2vecFlags))
+    if (flags[f] !== undefined) throw new UsageError(`--${f} is for --model interact2vec`);
+}
+
+/** Builds, trains and reports an Interact2Vec model from the parsed flags (the caller disposes `data`). */
+export async function trainInteract2Vec(flags: ParsedFlags, data: Dataset, json: boolean, tty: boolean): Promise<void> {
+  for (const f of FOREIGN) if (flags[f] !== undefined) throw new UsageError(`--${f} is not used by --model interact2vec`);
+  const optimizer = (flags.optimizer as string | undefined) ?? 'sgd';
+  if (optimizer !== 'sgd' && optimizer !== 'adam') throw new UsageError(`--model interact2vec trains with --optimizer sgd or adam, got ${optimizer}`);
+  const negatives = flags.negatives === undefined ? undefined : Number(flags.negatives);
+  if (negatives !== undefined && !(Number.isInteger(negatives) && negatives >= 1))
+    throw new UsageError(`--negatives must be an integer >= 1 for --model interact2vec, got ${String(flags.negatives)}`);
+  const options: Interact2VecOptions = {
+    dim: flags.dim as number | undefined, negatives, alpha: flags.alpha as number | undefined,
+    subsample: flags.subsample as number | undefined, subsampleMode: flags['subsample-mode'] as 'once' | undefined, optimizer,
+    lr: flags.lr as number | undefined, batchRows: flags.batch as number | undefined,
+    itemItemWeight: flags['item-item-weight'] as number | undefined, seed: flags.seed as number | undefined,
+    threads: flags.threads as number | undefined,
+  };
+  const hasTruth = data.test !== undefined || data.validation !== undefined;
+  const evalEvery = (flags['eval-every'] as number | undefined) ?? (hasTruth ? 10 : 0);
+  if (evalEvery > 0 && !hasTruth) throw new UsageError('--eval-every needs --test or --validation');
+  const model = await Interact2Vec.create(data, options);
+  try {
+    const fit: Interact2VecFitOptions = {
+      epochs: (flags.epochs as number | undefined) ?? 100, evalEvery, k: (flags.k as number[] | undefined) ?? [20], metrics: CLI_METRICS,
+      scoring: flags.scoring as Interact2VecScoring | undefined,
+    };
+    if (flags.on !== undefined) fit.on = flags.on as 'validation' | 'test';
+    const bar = progressBar('training', tty);
+    fit.onProgress = (f) => bar.update(f);
+    try {
+      for await (const e of model.fit(fit)) {
+        if (json) printJson(epochRecord(e));
+        else {
+          bar.done();
+          process.stdout.write(epochLine(e) + '\n');
+        }
+      }
+    } finally {
+      bar.done();
+    }
+  } finally {
+    model.dispose();
+  }
+}

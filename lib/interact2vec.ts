@@ -1,0 +1,446 @@
+/**
+ * Interact2Vec (Pires & Almeida, Applied Soft Computing 2025): skip-gram with negative sampling
+ * where the user is the "word" and every item the user interacted with is a context, learning
+ * user and item embeddings together at a cost linear in the number of interactions. Trained by
+ * word2vec-style Hogwild SGD (default) or by the authors' mini-batch Adam; see ALGORITHMS.md
+ * Part B section 2.
+ *
+ * ```ts
+ * const model = await Interact2Vec.create(dataset, { dim: 64, negatives: 5, alpha: -0.5, seed: 1 });
+ * for await (const e of model.fit({ epochs: 30, evalEvery: 10 })) console.log(e.epoch, e.loss, e.metrics?.['recall@20']);
+ * const top = await model.recommend(42, { k: 10, scoring: 'cosine' });
+ * const like = await model.similarItems(7, { k: 20 });
+ * ```
+ * @module
+ */
+import { resolveDevice } from './backends.js';
+import type { Dataset, IdMap } from './dataset.js';
+import { RecforgeError, isRecforgeError } from './errors.js';
+import { Evaluator, type EvaluationResult, type MetricName } from './evaluator.js';
+import { runNative, throwIfAborted, type AsyncOptions } from './job.js';
+import type { Recommendation } from './lightgcn.js';
+import type { EmbeddingModel, EpochEvent, FitOptions, ModelOptions } from './model.js';
+import { addon, type NativeInteract2Vec, type RawInteract2VecOptions } from './native.js';
+import { choiceOption, intOption, numberOption } from './options.js';
+import { denseId } from './dense-id.js';
+import { prefixColumns, prefixDim, type EmbeddingOptions } from './prefix.js';
+import { Tensor } from './tensor.js';
+
+/** Options of {@link Interact2Vec.create}: the model and how {@link Interact2Vec.fit} trains it. */
+export interface Interact2VecOptions extends ModelOptions {
+  /** Negative items per kept interaction, K (default 5). Integer in [1, 1000]. */
+  negatives?: number;
+  /**
+   * Negatives are drawn with probability proportional to (item count)^alpha, any finite alpha
+   * (default -0.5). Negative values sample rare items more often and keep popularity information;
+   * word2vec's 0.75 tends to fall to the popularity baseline for top-N recommendation.
+   */
+  alpha?: number;
+  /** Subsampling threshold rho of the word2vec keep rule (default 0 = keep every interaction). */
+  subsample?: number;
+  /** `'once'` (default, the reference code): one draw before training; `'epoch'`: a fresh draw each epoch (word2vec). */
+  subsampleMode?: 'once' | 'epoch';
+  /** Initial tables: `'uniform'` (default, U(-initRange, initRange) for both) or `'word2vec'` (users U(-0.5/dim, 0.5/dim), items 0). */
+  init?: 'uniform' | 'word2vec';
+  /** Half-width of the uniform initial tables (default 0.05, the reference code). */
+  initRange?: number;
+  /** `'sgd'` (default): Hogwild SGD with linear learning-rate decay; `'adam'`: the reference's mini-batch Adam. */
+  optimizer?: 'sgd' | 'adam';
+  /** Learning rate: SGD's initial rate, Adam's constant rate (default 0.025 for both). */
+  lr?: number;
+  /** SGD: the rate never falls below lr × minLrRatio (default 1e-4, word2vec). */
+  minLrRatio?: number;
+  /** Adam: rows (positives and negatives mixed) per step (default 8192). */
+  batchRows?: number;
+  /** Adam: L2 weight λ on both whole tables (default 1e-6). */
+  l2?: number;
+  /** SGD: weight of the item-item objective (items of the same user predict each other; default 0 = off). */
+  itemItemWeight?: number;
+}
+
+/** How {@link Interact2Vec.recommend}, {@link Interact2Vec.evaluate} and fit's evaluation score a user-item pair. */
+export interface ScoringOptions {
+  /** `'dot'` (default; the model's own score σ(u·v) ranks the same), `'cosine'`, `'knn'` or `'blend'`. */
+  scoring?: Interact2VecScoring;
+  /**
+   * knn / blend: neighbour-list length per item (default 64, as the authors). The lists cost
+   * O(items² · dim) to build; they are kept until the next training epoch or another length.
+   */
+  neighbours?: number;
+  /** blend: weight of the user-item cosine, in [0, 1] (default 0.5); knn gets the rest. */
+  userWeight?: number;
+}
+
+/** Options of {@link Interact2Vec.evaluate}. */
+export interface Interact2VecEvaluateOptions extends ScoringOptions, AsyncOptions {}
+
+/** Options of {@link Interact2Vec.fit}. */
+export interface Interact2VecFitOptions extends FitOptions, ScoringOptions {
+  /** Cutoffs of the evaluation run every `evalEvery` epochs (default 20). */
+  k?: number | number[];
+  /** Metrics of that evaluation (default: all). */
+  metrics?: MetricName[];
+  /** Split evaluated: `'test'` (default) or `'validation'`. */
+  on?: 'test' | 'validation';
+}
+
+/** One epoch of {@link Interact2Vec.fit}. */
+export interface Interact2VecEpochEvent extends EpochEvent {
+  /** Interactions trained on this epoch (after subsampling). */
+  kept: number;
+  /** SGD: the learning rate at the end of the epoch; Adam: its constant rate. */
+  lr: number;
+}
+
+/**
+ * How a user-item pair is scored: `'dot'` (U_u · V_j), `'cosine'`, `'knn'` (item-based: the mean
+ * over the user's train items i of cos(V_i, V_j), counted only when j is among i's `neighbours`
+ * most similar items) or `'blend'` (userWeight × cosine + (1 − userWeight) × knn).
+ */
+export type Interact2VecScoring = 'dot' | 'cosine' | 'knn' | 'blend';
+
+/** Options of {@link Interact2Vec.recommend}. */
+export interface Interact2VecRecommendOptions extends ScoringOptions, AsyncOptions {
+  /** Number of items (default 10). */
+  k?: number;
+  /** `'train'` (default) never recommends the user's train items; `'none'` ranks every item. */
+  exclude?: 'train' | 'none';
+}
+
+/** Options of {@link Interact2Vec.similarItems} and {@link Interact2Vec.similarUsers}. */
+export interface SimilarOptions extends AsyncOptions {
+  /** Number of neighbours (default 10). */
+  k?: number;
+}
+
+/** Nearest neighbours of one item among items, or of one user among users, by cosine. */
+export interface Neighbours {
+  /** The query (dense id). */
+  query: number;
+  /** Dense ids of the neighbours, most similar first (the query itself is never listed). */
+  ids: Int32Array;
+  /** Cosine similarity of each neighbour. */
+  scores: Float32Array;
+  /** External ids of the neighbours, when the data had string ids. */
+  externalIds?: string[];
+}
+
+/** The configuration an Interact2Vec model was built with. */
+export interface Interact2VecConfig {
+  /** Number of users. */
+  users: number;
+  /** Number of items. */
+  items: number;
+  /** Embedding width. */
+  dim: number;
+  /** How the initial tables were drawn. */
+  init: 'uniform' | 'word2vec';
+  /** Half-width of the uniform initial tables. */
+  initRange: number;
+  /** Seed of the initial tables and of training. */
+  seed: number;
+}
+
+/**
+ * An Interact2Vec model: user table U and item table V in native memory, a user-item pair scored
+ * σ(U_u · V_j). Create with {@link Interact2Vec.create}, train with {@link Interact2Vec.fit}.
+ * Every heavy operation runs off the event loop; one that reads the tables while an epoch runs
+ * is refused with `E_BUSY` rather than racing with it.
+ */
+export class Interact2Vec implements EmbeddingModel {
+  readonly nUsers: number;
+  readonly nItems: number;
+  /** The configuration the model was created with. */
+  readonly config: Readonly<Interact2VecConfig>;
+  /** Epochs trained so far, oldest first. */
+  readonly history: Interact2VecEpochEvent[] = [];
+  #native?: NativeInteract2Vec;
+  /** Copies of the tables, fetched once per table state (concurrent readers share one job). */
+  #tablesCache?: Promise<{ users: Float32Array; items: Float32Array }>;
+  readonly #dataset: Dataset;
+  readonly #training: Omit<RawInteract2VecOptions, 'epochs'>;
+  readonly #threads: number;
+  readonly #life = new AbortController();
+
+  private constructor(native: NativeInteract2Vec, dataset: Dataset, training: Omit<RawInteract2VecOptions, 'epochs'>) {
+    this.#native = native;
+    this.#dataset = dataset;
+    this.#training = training;
+    this.#threads = training.threads;
+    const i = native.info();
+    this.config = Object.freeze({ users: i.users, items: i.items, dim: i.dim, init: i.init, initRange: i.initRange, seed: i.seed });
+    this.nUsers = i.users;
+    this.nItems = i.items;
+  }
+
+  /**
+   * Builds a model over `dataset`'s train interactions with seeded initial tables (the same seed
+   * gives the same tables whatever `threads`). Training options are checked here, so a bad one
+   * fails before any work.
+   * @throws RecforgeError E_INVALID_ARG naming a bad option (dim < 1, negatives outside
+   *   [1, 1000], non-finite alpha, negative subsample, lr ≤ 0, itemItemWeight with Adam, ...),
+   *   E_TYPE for a non-object, E_BACKEND_UNAVAILABLE for `device: 'cuda'`, E_DISPOSED for a
+   *   disposed dataset, E_EMPTY when the dataset has no train split.
+   */
+  static async create(dataset: Dataset, options: Interact2VecOptions = {}, run: AsyncOptions = {}): Promise<Interact2Vec> {
+    if (options === null || typeof options !== 'object') throw new RecforgeError('E_TYPE', 'options must be an object');
+    if (resolveDevice(options.device === 'auto' ? 'cpu' : options.device) === 'cuda')
+      throw new RecforgeError('E_BACKEND_UNAVAILABLE', "device 'cuda' is not available for Interact2Vec: no CUDA kernels in this build");
+    const training = trainingOptions(options);
+    const config = {
+      dim: intOption('dim', options.dim, 1, 4096, 64),
+      init: choiceOption('init', options.init, ['uniform', 'word2vec'] as const, 'uniform'),
+      initRange: numberOption('initRange', options.initRange, 0, 0.05),
+      seed: training.seed,
+    };
+    const train = dataset.matrix('train');
+    if (!train) throw new RecforgeError('E_EMPTY', 'dataset has no train split');
+    const native = await runNative(run, (t, p) => addon().createInteract2Vec(train, config, training.threads, t, p));
+    return new Interact2Vec(native, dataset, training);
+  }
+
+  /** Embedding width. */
+  get dim(): number {
+    return this.config.dim;
+  }
+
+  /** The dataset the model was created from. */
+  get dataset(): Dataset {
+    return this.#dataset;
+  }
+
+  /** External user ids, when the data had string ids. */
+  get userIds(): IdMap | undefined {
+    return this.#dataset.disposed ? undefined : this.#dataset.userIds;
+  }
+
+  /** External item ids, when the data had string ids. */
+  get itemIds(): IdMap | undefined {
+    return this.#dataset.disposed ? undefined : this.#dataset.itemIds;
+  }
+
+  /** True after {@link Interact2Vec.dispose}. */
+  get disposed(): boolean {
+    return this.#native === undefined;
+  }
+
+  /**
+   * Trains `epochs` epochs, yielding one event per epoch; with `evalEvery`, evaluates the
+   * embeddings on the dataset's test (or validation) split every that many epochs and on the
+   * last one. Each call starts a new run over the current tables: SGD's learning rate decays
+   * over this call's `epochs`, and Adam starts from fresh moments. Breaking out of the loop stops
+   * training after the current epoch; `signal` stops it mid-epoch (E_ABORTED), with the epochs
+   * already done kept; disposing the model stops it with E_DISPOSED. `onProgress` receives the
+   * fraction of the whole call (all epochs).
+   * @throws RecforgeError E_INVALID_ARG for bad epochs / evalEvery / k, E_EMPTY when evaluation
+   *   needs a split the dataset lacks, E_BUSY while another job uses the model, E_ABORTED, E_DISPOSED.
+   */
+  async *fit(options: Interact2VecFitOptions): AsyncGenerator<Interact2VecEpochEvent, void, undefined> {
+    if (options === null || typeof options !== 'object') throw new RecforgeError('E_TYPE', 'options must be an object');
+    const epochs = intOption('epochs', options.epochs, 1, 1e9, Number.NaN);
+    if (Number.isNaN(epochs)) throw new RecforgeError('E_INVALID_ARG', 'epochs is required');
+    const evalEvery = intOption('evalEvery', options.evalEvery, 0, 1e9, 0);
+    const scoring = scoringOptions(options);
+    const evaluator = evalEvery > 0
+      ? new Evaluator(this.#dataset, { k: options.k ?? 20, metrics: options.metrics, on: options.on, threads: this.#threads })
+      : undefined;
+    const native = this.#alive();
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#life.signal]) : this.#life.signal;
+    const report = options.onProgress;
+    try {
+      await runNative({ signal }, (t, p) => native.configureTraining({ ...this.#training, epochs }, t, p));
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        const t0 = performance.now();
+        this.#tablesCache = undefined;
+        // Progress of the whole fit: epochs done plus the fraction of this one.
+        const run: AsyncOptions = { signal, onProgress: report && ((f) => report((epoch - 1 + f) / epochs)) };
+        const s = await runNative(run, (t, p) => native.trainEpoch(t, p)).finally(() => {
+          this.#tablesCache = undefined;
+        });
+        const event: Interact2VecEpochEvent = {
+          epoch: this.history.length + 1, loss: s.loss + s.reg, seconds: (performance.now() - t0) / 1000, kept: s.kept, lr: s.lastLr,
+        };
+        if (evaluator && (epoch % evalEvery === 0 || epoch === epochs)) {
+          const e0 = performance.now();
+          event.metrics = { ...(await this.evaluate(evaluator, { ...scoring, signal })) } as Record<string, number>;
+          event.evalSeconds = (performance.now() - e0) / 1000;
+        }
+        this.history.push(event);
+        yield event;
+      }
+    } catch (e) {
+      if (this.disposed && isRecforgeError(e, 'E_ABORTED'))
+        throw new RecforgeError('E_DISPOSED', 'the model was disposed during training', { cause: e });
+      throw e;
+    }
+  }
+
+  /**
+   * The user table U (a copy), or its first `options.dim` columns.
+   * @throws RecforgeError E_INVALID_ARG for a dim outside [1, dim], E_BUSY during an epoch, E_DISPOSED.
+   */
+  async userEmbeddings(options: EmbeddingOptions = {}): Promise<Tensor<'float32'>> {
+    const d = prefixDim(options.dim, this.dim);
+    const t = await this.#tables(options);
+    return prefixColumns(t.users, this.nUsers, this.dim, d);
+  }
+
+  /**
+   * The item table V (a copy), or its first `options.dim` columns.
+   * @throws RecforgeError E_INVALID_ARG for a dim outside [1, dim], E_BUSY during an epoch, E_DISPOSED.
+   */
+  async itemEmbeddings(options: EmbeddingOptions = {}): Promise<Tensor<'float32'>> {
+    const d = prefixDim(options.dim, this.dim);
+    const t = await this.#tables(options);
+    return prefixColumns(t.items, this.nItems, this.dim, d);
+  }
+
+  /**
+   * Top-k items of one user (a dense id, or an external id when the data had string ids) by the
+   * dot product (default), the cosine of the user and item vectors, item-based knn or their
+   * blend (see {@link Interact2VecScoring}); train items excluded by default.
+   * @throws RecforgeError E_OUT_OF_RANGE for an unknown user, E_INVALID_ARG for a bad k, scoring
+   *   or exclude, E_BUSY during an epoch, E_DISPOSED.
+   */
+  async recommend(user: number | string, options: Interact2VecRecommendOptions = {}): Promise<Recommendation> {
+    const dense = denseId(user, this.nUsers, this.userIds, 'user');
+    const k = intOption('k', options.k, 1, 2147483647, 10);
+    const { scoring, neighbours, userWeight } = scoringOptions(options);
+    const exclude = choiceOption('exclude', options.exclude, ['train', 'none'] as const, 'train');
+    const r = await this.#topK('user-item', dense, k, scoring, exclude === 'train', options, neighbours, userWeight);
+    const out: Recommendation = { user: dense, items: r.ids, scores: r.scores };
+    const ids = this.itemIds;
+    if (ids) out.itemIds = Array.from(r.ids, (i) => ids.toExternal[i]);
+    return out;
+  }
+
+  /**
+   * Evaluates the model on `evaluator`'s split, cutoffs and metrics under a scoring: `'dot'`
+   * (the same as `evaluator.evaluateModel(model)`), `'cosine'`, `'knn'` or `'blend'` (see
+   * {@link Interact2VecScoring}). Train items are masked as in every evaluation.
+   * @throws RecforgeError E_INVALID_ARG for a bad scoring, neighbours or userWeight, E_SHAPE when
+   *   the evaluator's dataset has other users or items, E_BUSY during an epoch, E_DISPOSED.
+   */
+  async evaluate(evaluator: Evaluator, options: Interact2VecEvaluateOptions = {}): Promise<EvaluationResult> {
+    const { scoring, neighbours, userWeight } = scoringOptions(options);
+    const run: AsyncOptions = { signal: options.signal, onProgress: options.onProgress };
+    if (scoring === 'dot') return evaluator.evaluateModel(this, run);
+    if (scoring === 'cosine')
+      return evaluator.evaluate(unitRows(await this.userEmbeddings(run)), unitRows(await this.itemEmbeddings(run)), run);
+    const native = this.#alive();
+    return evaluator.evaluateWith((truth, mask, extra, ks, threads, t, p) =>
+      native.evaluate(scoring, neighbours, userWeight, truth, mask, extra, ks, threads, t, p), run);
+  }
+
+  /**
+   * The k items most similar to `item` by cosine of their item vectors (the item itself left out).
+   * @throws RecforgeError E_OUT_OF_RANGE for an unknown item, E_INVALID_ARG for a bad k, E_BUSY, E_DISPOSED.
+   */
+  async similarItems(item: number | string, options: SimilarOptions = {}): Promise<Neighbours> {
+    return this.#neighbours('item', item, options);
+  }
+
+  /**
+   * The k users most similar to `user` by cosine of their user vectors (the user itself left out).
+   * @throws RecforgeError E_OUT_OF_RANGE for an unknown user, E_INVALID_ARG for a bad k, E_BUSY, E_DISPOSED.
+   */
+  async similarUsers(user: number | string, options: SimilarOptions = {}): Promise<Neighbours> {
+    return this.#neighbours('user', user, options);
+  }
+
+  /** Frees native memory now; a running epoch is cancelled (fit then throws E_DISPOSED). */
+  dispose(): void {
+    const native = this.#native;
+    if (!native) return;
+    this.#native = undefined;
+    this.#tablesCache = undefined;
+    this.#life.abort();
+    native.dispose();
+  }
+
+  async #neighbours(side: 'user' | 'item', id: number | string, options: SimilarOptions): Promise<Neighbours> {
+    const [n, map] = side === 'user' ? [this.nUsers, this.userIds] : [this.nItems, this.itemIds];
+    const dense = denseId(id, n, map, side);
+    const k = intOption('k', options.k, 1, 2147483647, 10);
+    const r = await this.#topK(side === 'user' ? 'user-user' : 'item-item', dense, k, 'cosine', false, options);
+    const out: Neighbours = { query: dense, ids: r.ids, scores: r.scores };
+    if (map) out.externalIds = Array.from(r.ids, (i) => map.toExternal[i]);
+    return out;
+  }
+
+  async #topK(kind: 'user-item' | 'item-item' | 'user-user', query: number, k: number, scoring: Interact2VecScoring,
+    excludeTrain: boolean, options: AsyncOptions, neighbours = 64, userWeight = 0.5): Promise<{ ids: Int32Array; scores: Float32Array }> {
+    const native = this.#alive();
+    const r = await runNative(options, (t, p) =>
+      native.topK(kind, Int32Array.of(query), k, scoring, excludeTrain, this.#threads, neighbours, userWeight, t, p));
+    let n = 0;
+    while (n < r.items.length && r.items[n] >= 0) n++;
+    return { ids: r.items.slice(0, n), scores: r.scores.slice(0, n) };
+  }
+
+  #tables(options: AsyncOptions): Promise<{ users: Float32Array; items: Float32Array }> {
+    const native = this.#alive();
+    throwIfAborted(options.signal);
+    if (!this.#tablesCache) {
+      const pending = runNative({ signal: options.signal }, (t, p) => native.embeddings(t, p));
+      this.#tablesCache = pending;
+      pending.catch(() => {
+        if (this.#tablesCache === pending) this.#tablesCache = undefined;
+      });
+    }
+    return this.#tablesCache;
+  }
+
+  #alive(): NativeInteract2Vec {
+    if (!this.#native) throw new RecforgeError('E_DISPOSED', 'Interact2Vec model was disposed');
+    return this.#native;
+  }
+}
+
+/** Training options with defaults, each checked (E_INVALID_ARG naming it). */
+function trainingOptions(o: Interact2VecOptions): Omit<RawInteract2VecOptions, 'epochs'> {
+  const optimizer = choiceOption('optimizer', o.optimizer, ['sgd', 'adam'] as const, 'sgd');
+  const itemItemWeight = numberOption('itemItemWeight', o.itemItemWeight, 0, 0);
+  if (optimizer === 'adam' && itemItemWeight > 0)
+    throw new RecforgeError('E_INVALID_ARG', "itemItemWeight is trained by optimizer 'sgd' only");
+  const alpha = o.alpha ?? -0.5;
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha))
+    throw new RecforgeError('E_INVALID_ARG', `alpha must be a finite number, got ${String(alpha)}`);
+  const minLrRatio = numberOption('minLrRatio', o.minLrRatio, 0, 1e-4);
+  if (minLrRatio > 1) throw new RecforgeError('E_INVALID_ARG', `minLrRatio must be in [0, 1], got ${minLrRatio}`);
+  return {
+    negatives: intOption('negatives', o.negatives, 1, 1000, 5),
+    alpha,
+    subsample: numberOption('subsample', o.subsample, 0, 0),
+    subsampleMode: choiceOption('subsampleMode', o.subsampleMode, ['once', 'epoch'] as const, 'once'),
+    optimizer,
+    lr: numberOption('lr', o.lr, 0, 0.025, true),
+    minLrRatio,
+    batchRows: intOption('batchRows', o.batchRows, 1, 2147483647, 8192),
+    l2: numberOption('l2', o.l2, 0, 1e-6),
+    itemItemWeight,
+    threads: intOption('threads', o.threads, 0, 4096, 0),
+    seed: intOption('seed', o.seed, 0, Number.MAX_SAFE_INTEGER, 0),
+  };
+}
+
+/** A copy of a 2-D table with every row scaled to unit L2 norm (zero rows stay zero): dot products become cosines. */
+function unitRows(t: Tensor<'float32'>): Tensor<'float32'> {
+  const out = new Float32Array(t.data.length);
+  for (let r = 0; r < t.rows; r++) {
+    let sq = 0;
+    for (let c = 0; c < t.cols; c++) sq += t.data[r * t.cols + c] ** 2;
+    const scale = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+    for (let c = 0; c < t.cols; c++) out[r * t.cols + c] = t.data[r * t.cols + c] * scale;
+  }
+  return new Tensor(out, [t.rows, t.cols]);
+}
+
+/** Scoring options with defaults, each checked (E_INVALID_ARG naming it). */
+function scoringOptions(o: ScoringOptions): Required<ScoringOptions> {
+  const scoring = choiceOption('scoring', o.scoring, ['dot', 'cosine', 'knn', 'blend'] as const, 'dot');
+  const neighbours = intOption('neighbours', o.neighbours, 1, 2147483647, 64);
+  const userWeight = numberOption('userWeight', o.userWeight, 0, 0.5);
+  if (userWeight > 1) throw new RecforgeError('E_INVALID_ARG', `userWeight must be in [0, 1], got ${userWeight}`);
+  return { scoring, neighbours, userWeight };
+}

@@ -1,0 +1,89 @@
+// Interact2Vec's fast path: word2vec's Hogwild SGD with negative sampling, the user row playing
+// word2vec's input vector (gradient accumulated locally, written once per interaction) and the
+// item rows its output vectors (updated right after their dot product).
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "interact2vec_internal.hpp"
+#include "interact2vec_sgns.hpp"
+#include "recforge/bpr.hpp"
+
+namespace rf {
+
+namespace {
+// Rows are read at random, so a training step mostly waits on memory: ask for the rows of the
+// next interaction (and for negatives as soon as they are drawn) before they are needed.
+inline void prefetchRow(const float* row, int32_t dim) {
+  const char* p = reinterpret_cast<const char*>(row);
+  for (int64_t b = 0; b < static_cast<int64_t>(dim) * 4; b += 64) __builtin_prefetch(p + b, 1, 3);
+}
+// targets = {positive, K negatives that are neither `positive` nor `input`}, each negative's
+// row prefetched as soon as it is drawn. Returns how many targets there are.
+inline int32_t fillTargets(const I2vSgdEpoch& e, int32_t positive, int32_t input, Rng& rng, int32_t* targets) {
+  int32_t n = 0;
+  targets[n++] = positive;
+  for (int32_t k = 0; k < e.K; ++k) {
+    const int32_t j = e.negatives->drawExcept(positive, input, rng);
+    if (j >= 0) prefetchRow(e.V + static_cast<int64_t>(j) * e.dim, e.dim), targets[n++] = j;
+  }
+  return n;
+}
+constexpr uint64_t kSgdStream = 0x4932565347444E53ull;  // "I2VSGDNS"
+
+SigmoidTables buildTables() {
+  SigmoidTables t{};
+  for (int b = 0; b < kSigmoidBins; ++b) {
+    const double x = ((b + 0.5) / kSigmoidBins * 2.0 - 1.0) * kSigmoidRange;  // bin centre
+    t.sigmoid[b] = static_cast<float>(sigmoid(x));
+    t.softplusNeg[b] = static_cast<float>(softplus(-x));
+  }
+  return t;
+}
+}  // namespace
+
+const SigmoidTables& sigmoidTables() {
+  static const SigmoidTables tables = buildTables();
+  return tables;
+}
+
+RF_HOT_CLONES float sgnsUpdate(float* in, float* V, int32_t dim, const int32_t* targets, int32_t n, float lr,
+                               float* acc) {
+  return detail::sgnsStep(in, V, dim, targets, n, lr, acc, sigmoidTables());
+}
+
+RF_HOT_CLONES double trainSgdBlock(const I2vSgdEpoch& e, int64_t block, int64_t doneAtStart, I2vSgdScratch& scratch) {
+  const SigmoidTables& tab = sigmoidTables();
+  Rng rng(e.seed, hash3(kSgdStream, e.epoch, static_cast<uint64_t>(block)));
+  scratch.acc.resize(static_cast<size_t>(e.dim));
+  scratch.targets.resize(static_cast<size_t>(e.K) + 1);
+  int32_t* targets = scratch.targets.data();
+  const int64_t begin = block * kSgdBlockPairs, end = std::min(e.n, begin + kSgdBlockPairs);
+  double loss = 0;
+  for (int64_t p = begin; p < end; ++p) {
+    const float lr = static_cast<float>(sgdLearningRate(e, static_cast<double>(doneAtStart + (p - begin))));
+    const int32_t u = e.pairs[p].user, i = e.pairs[p].item;
+    if (p + 1 < end) {
+      prefetchRow(e.U + static_cast<int64_t>(e.pairs[p + 1].user) * e.dim, e.dim);
+      prefetchRow(e.V + static_cast<int64_t>(e.pairs[p + 1].item) * e.dim, e.dim);
+    }
+    // user -> item: the positive, then K negatives (a negative equal to it is redrawn).
+    int32_t n = fillTargets(e, i, i, rng, targets);
+    loss += detail::sgnsStep(e.U + static_cast<int64_t>(u) * e.dim, e.V, e.dim, targets, n, lr, scratch.acc.data(), tab);
+    // item -> item (joint variant): i predicts another item j of u's history, V on both sides.
+    if (e.itemItemWeight > 0) {
+      const int32_t deg = e.history->degree(u);
+      if (deg < 2) continue;
+      const int32_t* row = e.history->rowBegin(u);
+      int32_t j = i;
+      while (j == i) j = row[rng.below(static_cast<uint64_t>(deg))];
+      prefetchRow(e.V + static_cast<int64_t>(j) * e.dim, e.dim);
+      n = fillTargets(e, j, i, rng, targets);
+      loss += e.itemItemWeight * detail::sgnsStep(e.V + static_cast<int64_t>(i) * e.dim, e.V, e.dim, targets, n,
+                                                  lr * e.itemItemWeight, scratch.acc.data(), tab);
+    }
+  }
+  return loss;
+}
+
+}  // namespace rf
