@@ -259,11 +259,13 @@ BprLoss LightGcnTrainer::stepInternal(const BprTriple* t, int64_t n) {
         for (int64_t q = 0; q < cnt; ++q) reached_[r[q]] = 1;
     });
     if (dense) {
+      auto clock = Clock::now();
       const int64_t rows = model_.rows();
       parallelChunks(rows, resolveThreads(opt_.threads, rows / 2048 + 1), [&](int64_t b, int64_t e, int) {
         adamUpdateZeroGradRows(ego, m_.data(), v_.data(), d, b, e, reached_.data(), s);
       });
       std::fill(reached_.begin(), reached_.end(), uint8_t{0});
+      times_.backward += since(clock);  // part of the optimizer step
     }
   }
   ++steps_;

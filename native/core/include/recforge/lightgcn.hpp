@@ -93,7 +93,7 @@ struct TrainPhaseTimes {
   double map = 0;       // batch -> unique rows
   double forward = 0;   // propagation of the batch rows
   double loss = 0;      // BPR + L2 and dL/dfinal
-  double backward = 0;  // backward propagation + L2 gradient + optimizer
+  double backward = 0;  // backward propagation + L2 gradient + optimizer (dense Adam's sweep included)
   int64_t steps = 0;
 };
 
