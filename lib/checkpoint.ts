@@ -57,6 +57,7 @@ export async function readCheckpoint(path: string, model: LightGCN): Promise<Che
   await verifyModelChecksum(bytes, path);
   const parsed = parseModelFile(bytes, path);
   const bad = (what: string) => new RecforgeError('E_PARSE', `${path}: ${what}`, { file: path });
+  if (parsed.family !== 'lightgcn') throw bad(`not a checkpoint (a ${parsed.family} model file)`);
   let trainer: { epoch?: unknown; best?: unknown; sinceBest?: unknown; options?: unknown; steps?: unknown };
   try {
     trainer = JSON.parse(parsed.metadata.trainer ?? 'null');

@@ -29,13 +29,13 @@ export {
 export {
   Interact2Vec, type Interact2VecOptions, type Interact2VecFitOptions, type Interact2VecEpochEvent, type Interact2VecScoring,
   type Interact2VecRecommendOptions, type Interact2VecEvaluateOptions, type ScoringOptions, type SimilarOptions, type Neighbours,
-  type Interact2VecConfig,
+  type Interact2VecConfig, type Interact2VecTraining,
 } from './interact2vec.js';
 export { Matryoshka, DEFAULT_LEVELS, type MatryoshkaOptions } from './matryoshka.js';
 export {
   Trainer, type TrainerOptions, type MatryoshkaTraining, type ResolvedTrainerOptions, type ResolvedMatryoshkaTraining, type TrainFitOptions, type TrainEpochEvent, type BestEpoch, type EarlyStopping, type CheckpointOptions,
 } from './trainer.js';
 export {
-  saveModel, loadModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, type SaveModelOptions, type LoadModelOptions,
+  saveModel, loadModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, type SaveModelOptions, type LoadModelOptions, type SavedModel, type ModelFamily,
 } from './model-file.js';
 export { type ResolvedFormat } from './format-detect.js';

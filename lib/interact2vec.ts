@@ -10,6 +10,7 @@
  * for await (const e of model.fit({ epochs: 30, evalEvery: 10 })) console.log(e.epoch, e.loss, e.metrics?.['recall@20']);
  * const top = await model.recommend(42, { k: 10, scoring: 'cosine' });
  * const like = await model.similarItems(7, { k: 20 });
+ * await saveModel(model, 'i2v.safetensors');  // loadModel gives it back (docs/model-format.md)
  * ```
  * @module
  */
@@ -20,7 +21,7 @@ import { Evaluator, type EvaluationResult, type MetricName } from './evaluator.j
 import { runNative, throwIfAborted, type AsyncOptions } from './job.js';
 import type { Recommendation } from './lightgcn.js';
 import type { EmbeddingModel, EpochEvent, FitOptions, ModelOptions } from './model.js';
-import { addon, type NativeInteract2Vec, type RawInteract2VecOptions } from './native.js';
+import { addon, type NativeInteract2Vec, type RawInteract2VecConfig, type RawInteract2VecOptions } from './native.js';
 import { choiceOption, intOption, numberOption } from './options.js';
 import { denseId } from './dense-id.js';
 import { prefixColumns, prefixDim, type EmbeddingOptions } from './prefix.js';
@@ -142,6 +143,33 @@ export interface Interact2VecConfig {
 }
 
 /**
+ * The training hyperparameters of an Interact2Vec model (its {@link Interact2VecOptions} with
+ * defaults filled in), stored in model files so a loaded model trains on the same way.
+ */
+export interface Interact2VecTraining {
+  /** Negative items per kept interaction, K. */
+  negatives: number;
+  /** Exponent of the negative-sampling distribution (item count)^alpha. */
+  alpha: number;
+  /** Subsampling threshold rho (0 = off). */
+  subsample: number;
+  /** One subsampling draw per run (`'once'`) or per epoch (`'epoch'`). */
+  subsampleMode: 'once' | 'epoch';
+  /** `'sgd'` (Hogwild, linear decay) or `'adam'` (the reference's mini-batch Adam). */
+  optimizer: 'sgd' | 'adam';
+  /** SGD's initial rate, Adam's constant rate. */
+  lr: number;
+  /** SGD: floor of the rate as a fraction of lr. */
+  minLrRatio: number;
+  /** Adam: rows per step. */
+  batchRows: number;
+  /** Adam: L2 weight on both whole tables. */
+  l2: number;
+  /** SGD: weight of the item-item objective (0 = off). */
+  itemItemWeight: number;
+}
+
+/**
  * An Interact2Vec model: user table U and item table V in native memory, a user-item pair scored
  * σ(U_u · V_j). Create with {@link Interact2Vec.create}, train with {@link Interact2Vec.fit}.
  * Every heavy operation runs off the event loop; one that reads the tables while an epoch runs
@@ -152,21 +180,27 @@ export class Interact2Vec implements EmbeddingModel {
   readonly nItems: number;
   /** The configuration the model was created with. */
   readonly config: Readonly<Interact2VecConfig>;
+  /** The training hyperparameters {@link Interact2Vec.fit} uses (from the options, or from the model file). */
+  readonly training: Readonly<Interact2VecTraining>;
   /** Epochs trained so far, oldest first. */
   readonly history: Interact2VecEpochEvent[] = [];
   #native?: NativeInteract2Vec;
   /** Copies of the tables, fetched once per table state (concurrent readers share one job). */
   #tablesCache?: Promise<{ users: Float32Array; items: Float32Array }>;
   readonly #dataset: Dataset;
+  readonly #ownsDataset: boolean;
   readonly #training: Omit<RawInteract2VecOptions, 'epochs'>;
   readonly #threads: number;
   readonly #life = new AbortController();
 
-  private constructor(native: NativeInteract2Vec, dataset: Dataset, training: Omit<RawInteract2VecOptions, 'epochs'>) {
+  private constructor(native: NativeInteract2Vec, dataset: Dataset, training: Omit<RawInteract2VecOptions, 'epochs'>, ownsDataset: boolean) {
     this.#native = native;
     this.#dataset = dataset;
+    this.#ownsDataset = ownsDataset;
     this.#training = training;
     this.#threads = training.threads;
+    const { threads: _threads, seed: _seed, ...hyper } = training;
+    this.training = Object.freeze(hyper);
     const i = native.info();
     this.config = Object.freeze({ users: i.users, items: i.items, dim: i.dim, init: i.init, initRange: i.initRange, seed: i.seed });
     this.nUsers = i.users;
@@ -183,20 +217,41 @@ export class Interact2Vec implements EmbeddingModel {
    *   disposed dataset, E_EMPTY when the dataset has no train split.
    */
   static async create(dataset: Dataset, options: Interact2VecOptions = {}, run: AsyncOptions = {}): Promise<Interact2Vec> {
-    if (options === null || typeof options !== 'object') throw new RecforgeError('E_TYPE', 'options must be an object');
-    if (resolveDevice(options.device === 'auto' ? 'cpu' : options.device) === 'cuda')
-      throw new RecforgeError('E_BACKEND_UNAVAILABLE', "device 'cuda' is not available for Interact2Vec: no CUDA kernels in this build");
-    const training = trainingOptions(options);
-    const config = {
-      dim: intOption('dim', options.dim, 1, 4096, 64),
-      init: choiceOption('init', options.init, ['uniform', 'word2vec'] as const, 'uniform'),
-      initRange: numberOption('initRange', options.initRange, 0, 0.05),
-      seed: training.seed,
-    };
+    return Interact2Vec.#build(dataset, options, run, false);
+  }
+
+  /**
+   * A model over `dataset` (which it then owns and disposes) with the given tables instead of
+   * seeded ones: how {@link loadModel} rebuilds a saved model. @internal
+   */
+  static async restore(dataset: Dataset, options: Interact2VecOptions, tables: { users: Float32Array; items: Float32Array },
+    run: AsyncOptions = {}): Promise<Interact2Vec> {
+    const model = await Interact2Vec.#build(dataset, options, run, true);
+    try {
+      await runNative(run, (t, p) => model.#alive().importTables(tables.users, tables.items, t, p));
+      return model;
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
+
+  static async #build(dataset: Dataset, options: Interact2VecOptions, run: AsyncOptions, ownsDataset: boolean): Promise<Interact2Vec> {
+    const { config, training } = resolveInteract2VecOptions(options);
     const train = dataset.matrix('train');
     if (!train) throw new RecforgeError('E_EMPTY', 'dataset has no train split');
     const native = await runNative(run, (t, p) => addon().createInteract2Vec(train, config, training.threads, t, p));
-    return new Interact2Vec(native, dataset, training);
+    return new Interact2Vec(native, dataset, training, ownsDataset);
+  }
+
+  /** `'interact2vec'` (the `model` key of its model files; LightGCN models say `'lightgcn'`, `'mf'` or `'mrl'`). */
+  get kind(): 'interact2vec' {
+    return 'interact2vec';
+  }
+
+  /** Worker threads used for training and queries (0 = all cores). */
+  get threads(): number {
+    return this.#threads;
   }
 
   /** Embedding width. */
@@ -204,7 +259,7 @@ export class Interact2Vec implements EmbeddingModel {
     return this.config.dim;
   }
 
-  /** The dataset the model was created from. */
+  /** The dataset the model was created from (for a loaded model: its train interactions). */
   get dataset(): Dataset {
     return this.#dataset;
   }
@@ -231,7 +286,9 @@ export class Interact2Vec implements EmbeddingModel {
    * over this call's `epochs`, and Adam starts from fresh moments. Breaking out of the loop stops
    * training after the current epoch; `signal` stops it mid-epoch (E_ABORTED), with the epochs
    * already done kept; disposing the model stops it with E_DISPOSED. `onProgress` receives the
-   * fraction of the whole call (all epochs).
+   * fraction of the whole call (all epochs). A model from {@link loadModel} trains the same way
+   * from its loaded tables and stored hyperparameters (a file holds no optimizer state, and none
+   * is needed: every call starts a new run); it has no test split, so `evalEvery` fails with E_EMPTY.
    * @throws RecforgeError E_INVALID_ARG for bad epochs / evalEvery / k, E_EMPTY when evaluation
    *   needs a split the dataset lacks, E_BUSY while another job uses the model, E_ABORTED, E_DISPOSED.
    */
@@ -348,7 +405,10 @@ export class Interact2Vec implements EmbeddingModel {
     return this.#neighbours('user', user, options);
   }
 
-  /** Frees native memory now; a running epoch is cancelled (fit then throws E_DISPOSED). */
+  /**
+   * Frees native memory now (and the dataset, for a loaded model); a running epoch is cancelled
+   * (fit then throws E_DISPOSED).
+   */
   dispose(): void {
     const native = this.#native;
     if (!native) return;
@@ -356,6 +416,7 @@ export class Interact2Vec implements EmbeddingModel {
     this.#tablesCache = undefined;
     this.#life.abort();
     native.dispose();
+    if (this.#ownsDataset) this.#dataset.dispose();
   }
 
   async #neighbours(side: 'user' | 'item', id: number | string, options: SimilarOptions): Promise<Neighbours> {
@@ -395,6 +456,26 @@ export class Interact2Vec implements EmbeddingModel {
     if (!this.#native) throw new RecforgeError('E_DISPOSED', 'Interact2Vec model was disposed');
     return this.#native;
   }
+}
+
+/**
+ * Every option of {@link Interact2Vec.create} checked, with defaults: the native model's config
+ * and the training options. @internal
+ * @throws RecforgeError E_TYPE, E_INVALID_ARG naming a bad option, E_BACKEND_UNAVAILABLE for cuda.
+ */
+export function resolveInteract2VecOptions(options: Interact2VecOptions):
+  { config: RawInteract2VecConfig; training: Omit<RawInteract2VecOptions, 'epochs'> } {
+  if (options === null || typeof options !== 'object') throw new RecforgeError('E_TYPE', 'options must be an object');
+  if (resolveDevice(options.device === 'auto' ? 'cpu' : options.device) === 'cuda')
+    throw new RecforgeError('E_BACKEND_UNAVAILABLE', "device 'cuda' is not available for Interact2Vec: no CUDA kernels in this build");
+  const training = trainingOptions(options);
+  const config = {
+    dim: intOption('dim', options.dim, 1, 4096, 64),
+    init: choiceOption('init', options.init, ['uniform', 'word2vec'] as const, 'uniform'),
+    initRange: numberOption('initRange', options.initRange, 0, 0.05),
+    seed: training.seed,
+  };
+  return { config, training };
 }
 
 /** Training options with defaults, each checked (E_INVALID_ARG naming it). */

@@ -1,10 +1,15 @@
 /**
- * Model files: a trained {@link LightGCN} / {@link MF} with its configuration, id maps, training
- * history and the train interactions (to exclude seen items), as one safetensors file that Python
- * reads with `safetensors.numpy.load_file`. docs/model-format.md documents the layout.
+ * Model files: a trained {@link LightGCN} / {@link MF} / {@link Matryoshka} or
+ * {@link Interact2Vec} with its configuration, id maps, training history and the train
+ * interactions (to exclude seen items), as one safetensors file that Python reads with
+ * `safetensors.numpy.load_file`. docs/model-format.md documents the layout.
  *
- * Checkpoints are model files with the optimizer state added (see trainer.ts), so a checkpoint
- * can also be loaded as a model.
+ * Every family shares the header, the final `user_embedding` / `item_embedding` tables, the train
+ * CSR, the ids, the history and the checksum; what differs (LightGCN's layer-0 table, each
+ * family's config) is written, checked and rebuilt by one small function per family below.
+ *
+ * Checkpoints are LightGCN model files with the optimizer state added (see trainer.ts), so a
+ * checkpoint can also be loaded as a model.
  * @module
  */
 import { webcrypto } from 'node:crypto';
@@ -12,13 +17,14 @@ import { readFile } from 'node:fs/promises';
 import type { Dataset } from './dataset.js';
 import { IdMap } from './dataset.js';
 import { RecforgeError, isRecforgeError } from './errors.js';
+import { Interact2Vec, resolveInteract2VecOptions, type Interact2VecConfig, type Interact2VecOptions, type Interact2VecTraining } from './interact2vec.js';
 import { runNative, type AsyncOptions } from './job.js';
 import { LightGCN, buildParts, type LightGCNConfig } from './lightgcn.js';
 import { Matryoshka, validateLevels } from './matryoshka.js';
 import type { EpochEvent } from './model.js';
 import type { RawLightGcnState } from './native.js';
 import { intOption } from './options.js';
-import { parseSafetensors, serializeSafetensors, writeFileAtomic } from './safetensors.js';
+import { parseSafetensors, serializeSafetensors, writeFileAtomic, type SafetensorsContent } from './safetensors.js';
 import { Tensor } from './tensor.js';
 
 /** Value of the `format` metadata key of every recforge model file. */
@@ -26,9 +32,19 @@ export const MODEL_FORMAT = 'recforge.model';
 /** Current version of the layout; readers refuse newer versions. */
 export const MODEL_FORMAT_VERSION = 1;
 
+/**
+ * A model that model files hold: a {@link LightGCN} (also {@link MF} and {@link Matryoshka}) or
+ * an {@link Interact2Vec}. Tell them apart by `kind` (`'interact2vec'` or a LightGCN kind) or
+ * `instanceof`.
+ */
+export type SavedModel = LightGCN | Interact2Vec;
+
+/** The two families of model files: `'lightgcn'` (LightGCN, MF and Matryoshka files) and `'interact2vec'`. */
+export type ModelFamily = 'lightgcn' | 'interact2vec';
+
 /** Options of {@link saveModel}. */
 export interface SaveModelOptions extends AsyncOptions {
-  /** Training history to store (default: the model's own {@link LightGCN.history}). */
+  /** Training history to store (default: the model's own `history`). */
   history?: readonly EpochEvent[];
 }
 
@@ -36,6 +52,11 @@ export interface SaveModelOptions extends AsyncOptions {
 export interface LoadModelOptions extends AsyncOptions {
   /** Worker threads of the loaded model (default 0 = all cores). */
   threads?: number;
+  /**
+   * The family the file must hold; a file of the other family is refused with E_TYPE. Giving it
+   * also types the result ({@link LightGCN} or {@link Interact2Vec}).
+   */
+  family?: ModelFamily;
 }
 
 /** What extra a checkpoint stores on top of a model file. @internal */
@@ -46,34 +67,65 @@ export interface ModelFileExtras {
   metadata?: Record<string, string>;
 }
 
-/** A parsed and validated model file. @internal */
-export interface ParsedModel {
-  config: LightGCNConfig;
+/** What every parsed model file holds, whatever the family. @internal */
+interface ParsedCommon {
   history: EpochEvent[];
   userIds?: IdMap;
   itemIds?: IdMap;
-  state: RawLightGcnState;
   trainIndptr: Int32Array;
   trainIndices: Int32Array;
   metadata: Record<string, string>;
 }
 
+/** A parsed and validated LightGCN / MF / Matryoshka file (or checkpoint). @internal */
+export interface ParsedLightGcn extends ParsedCommon {
+  family: 'lightgcn';
+  config: LightGCNConfig;
+  state: RawLightGcnState;
+}
+
+/** A parsed and validated Interact2Vec file. @internal */
+export interface ParsedInteract2Vec extends ParsedCommon {
+  family: 'interact2vec';
+  config: Interact2VecConfig & Interact2VecTraining;
+  tables: { users: Float32Array; items: Float32Array };
+}
+
+/** A parsed and validated model file. @internal */
+export type ParsedModel = ParsedLightGcn | ParsedInteract2Vec;
+
 /**
  * Saves a model atomically (a killed process leaves the old file or the new one, never half a
- * file). Runs the final-embedding propagation off the event loop.
- * @throws RecforgeError E_IO when the file cannot be written, E_BUSY while the model trains.
+ * file). Runs the table copies (and LightGCN's final-embedding propagation) off the event loop.
+ * @throws RecforgeError E_IO when the file cannot be written, E_BUSY while the model trains,
+ *   E_DISPOSED for a disposed model (or an Interact2Vec whose dataset was disposed: its train
+ *   interactions and ids live there).
  */
-export async function saveModel(model: LightGCN, path: string, options: SaveModelOptions = {}): Promise<void> {
+export async function saveModel(model: SavedModel, path: string, options: SaveModelOptions = {}): Promise<void> {
   await writeFileAtomic(path, await serializeModel(model, options.history ?? model.history, {}, options));
 }
 
 /**
- * Loads a model saved by {@link saveModel} (or a training checkpoint). The model can recommend
- * and be evaluated without the original dataset; its train interactions come from the file.
- * @throws RecforgeError E_IO when the file cannot be read, E_PARSE when it is not a valid model
- *   file (truncated, corrupted, wrong format or version).
+ * Loads an Interact2Vec file (see the general signature).
+ * @throws RecforgeError as the general signature; E_TYPE when the file holds a LightGCN family model.
  */
-export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LightGCN> {
+export async function loadModel(path: string, options: LoadModelOptions & { family: 'interact2vec' }): Promise<Interact2Vec>;
+/**
+ * Loads a LightGCN, MF or Matryoshka file (see the general signature).
+ * @throws RecforgeError as the general signature; E_TYPE when the file holds an Interact2Vec model.
+ */
+export async function loadModel(path: string, options: LoadModelOptions & { family: 'lightgcn' }): Promise<LightGCN>;
+/**
+ * Loads a model saved by {@link saveModel} (or a training checkpoint): a {@link LightGCN} (MF,
+ * Matryoshka) or an {@link Interact2Vec}, by the file's `model` key. The model can recommend,
+ * be evaluated and train on without the original dataset; its train interactions come from
+ * the file.
+ * @throws RecforgeError E_IO when the file cannot be read, E_PARSE when it is not a valid model
+ *   file (truncated, corrupted, wrong format, version or model kind, a config or tensor that
+ *   does not fit), E_TYPE when `options.family` is given and the file holds the other family.
+ */
+export async function loadModel(path: string, options?: LoadModelOptions): Promise<SavedModel>;
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<SavedModel> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -81,39 +133,70 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     throw new RecforgeError('E_IO', `${path}: cannot read (${(e as Error).message})`, { file: path, cause: e });
   }
   await verifyModelChecksum(bytes, path);
-  return instantiateModel(parseModelFile(bytes, path), path, options);
+  const parsed = parseModelFile(bytes, path);
+  if (options.family !== undefined && parsed.family !== options.family)
+    throw new RecforgeError('E_TYPE', `${path}: holds a ${parsed.family} model, expected ${options.family}`, { file: path });
+  return instantiateModel(parsed, path, options);
 }
 
-/** The file bytes of a model (and optional checkpoint extras). @internal */
-export async function serializeModel(model: LightGCN, history: readonly EpochEvent[], extras: ModelFileExtras,
-  run: AsyncOptions = {}): Promise<Buffer> {
+/** A family's part of a file: its final tables, extra tensors, config and metadata, and the train CSR. */
+interface ModelBody {
+  users: Float32Array;
+  items: Float32Array;
+  tensors: Record<string, Tensor>;
+  config: object;
+  metadata: Record<string, string>;
+  train: { indptr: Int32Array; indices: Int32Array };
+}
+
+/** LightGCN's part: the final tables after propagation, the layer-0 table and, for checkpoints, Adam's moments. */
+async function lightGcnBody(model: LightGCN, extras: ModelFileExtras, run: AsyncOptions): Promise<ModelBody> {
   const native = model.native();
   const final = await model.finalTables(run);
   const state = await runNative(run, (t) => native.exportState(t));
-  const train = native.trainMatrix().export();
   const { users, items, dim } = model.config;
-  const tensors: Record<string, Tensor> = {
-    user_embedding: new Tensor(final.users, [users, dim]),
-    item_embedding: new Tensor(final.items, [items, dim]),
-    ego_embedding: new Tensor(state.ego, [users + items, dim]),
-    train_indptr: new Tensor(train.indptr, [users + 1]),
-    train_indices: new Tensor(train.indices, [train.indices.length]),
-  };
-  const optimizer: Record<string, string> = {};
+  const tensors: Record<string, Tensor> = { ego_embedding: new Tensor(state.ego, [users + items, dim]) };
+  const metadata: Record<string, string> = {};
   if (extras.optimizer) {
-    optimizer.optimizer_steps = String(state.steps);
+    metadata.optimizer_steps = String(state.steps);
     if (state.m && state.v) {
       tensors.adam_m = new Tensor(state.m, [users + items, dim]);
       tensors.adam_v = new Tensor(state.v, [users + items, dim]);
     }
   }
+  return { ...final, tensors, config: model.config, metadata, train: native.trainMatrix().export() };
+}
+
+/** Interact2Vec's part: U and V are the whole state; the config adds the training hyperparameters. */
+async function interact2VecBody(model: Interact2Vec, run: AsyncOptions): Promise<ModelBody> {
+  if (!model.disposed && model.dataset.disposed)
+    throw new RecforgeError('E_DISPOSED', "cannot save an Interact2Vec model whose dataset was disposed (its train interactions and ids live there)");
+  const [u, v] = await Promise.all([model.userEmbeddings(run), model.itemEmbeddings(run)]);
+  return {
+    users: u.data, items: v.data, tensors: {}, config: { ...model.config, ...model.training }, metadata: {},
+    train: model.dataset.matrix('train')!.export(),
+  };
+}
+
+/** The file bytes of a model (and optional checkpoint extras, LightGCN only). @internal */
+export async function serializeModel(model: SavedModel, history: readonly EpochEvent[], extras: ModelFileExtras,
+  run: AsyncOptions = {}): Promise<Buffer> {
+  const body = model instanceof Interact2Vec ? await interact2VecBody(model, run) : await lightGcnBody(model, extras, run);
+  const { nUsers: users, nItems: items, dim } = model;
+  const tensors: Record<string, Tensor> = {
+    user_embedding: new Tensor(body.users, [users, dim]),
+    item_embedding: new Tensor(body.items, [items, dim]),
+    ...body.tensors,
+    train_indptr: new Tensor(body.train.indptr, [users + 1]),
+    train_indices: new Tensor(body.train.indices, [body.train.indices.length]),
+  };
   const metadata: Record<string, string> = {
     format: MODEL_FORMAT,
     format_version: String(MODEL_FORMAT_VERSION),
     model: model.kind,
-    config: JSON.stringify(model.config),
+    config: JSON.stringify(body.config),
     history: JSON.stringify(history),
-    ...optimizer,
+    ...body.metadata,
     ...extras.metadata,
   };
   if (model.userIds) metadata.user_ids = JSON.stringify(model.userIds.toJSON());
@@ -150,18 +233,49 @@ export async function verifyModelChecksum(bytes: Uint8Array, file: string): Prom
     throw new RecforgeError('E_PARSE', `${file}: tensor data is corrupted (checksum mismatch)`, { file });
 }
 
+/** The family of each `model` value (files without one are LightGCN files). */
+const FAMILIES: ReadonlyMap<string | undefined, ModelFamily> = new Map<string | undefined, ModelFamily>([
+  [undefined, 'lightgcn'], ['lightgcn', 'lightgcn'], ['mf', 'lightgcn'], ['mrl', 'lightgcn'], ['interact2vec', 'interact2vec'],
+]);
+
+/** A config's LightGCN fields checked (throws E_INVALID_ARG naming the field; users, items and dim are checked already). */
+function lightGcnConfig(c: Record<string, unknown>, users: number, items: number, dim: number): LightGCNConfig {
+  const layers = intOption('config.layers', c.layers, 0, 64, NaN);
+  const seed = intOption('config.seed', c.seed, 0, Number.MAX_SAFE_INTEGER, NaN);
+  if (typeof c.initStd !== 'number' || !(c.initStd >= 0)) throw new RecforgeError('E_INVALID_ARG', 'config.initStd is invalid');
+  const init = c.init ?? 'normal';  // files written before Xavier init existed
+  if (init !== 'normal' && init !== 'xavier') throw new RecforgeError('E_INVALID_ARG', 'config.init is invalid');
+  const levels = c.levels === undefined ? undefined : validateLevels(c.levels as number[], dim);
+  return { users, items, dim, layers, initStd: c.initStd, init, seed, levels };
+}
+
+/** Interact2Vec's config keys: the model's, then the training hyperparameters (absent ones take their defaults). */
+const I2V_MODEL_KEYS = ['init', 'initRange', 'seed'] as const;
+const I2V_TRAINING_KEYS = ['negatives', 'alpha', 'subsample', 'subsampleMode', 'optimizer', 'lr', 'minLrRatio', 'batchRows', 'l2', 'itemItemWeight'] as const;
+
+/** A config's Interact2Vec fields checked by the same rules as {@link Interact2Vec.create}. */
+function interact2VecConfig(c: Record<string, unknown>, users: number, items: number, dim: number): Interact2VecConfig & Interact2VecTraining {
+  for (const key of I2V_MODEL_KEYS) if (c[key] === undefined) throw new RecforgeError('E_INVALID_ARG', `config.${key} is missing`);
+  const picked = Object.fromEntries([...I2V_MODEL_KEYS, ...I2V_TRAINING_KEYS].map((key) => [key, c[key]]));
+  const { config, training } = resolveInteract2VecOptions({ ...picked, dim } as Interact2VecOptions);
+  const { threads: _threads, seed: _seed, ...hyper } = training;
+  return { users, items, dim, init: config.init, initRange: config.initRange, seed: config.seed, ...hyper };
+}
+
 /**
  * Parses and validates model file bytes; every inconsistency is E_PARSE naming `file`, so a
  * damaged file never reaches native code. Callers run {@link verifyModelChecksum} first. @internal
  */
 export function parseModelFile(bytes: Uint8Array, file: string): ParsedModel {
   const bad = (what: string, cause?: unknown) => new RecforgeError('E_PARSE', `${file}: ${what}`, { file, cause });
-  const content = parseSafetensors(bytes, file);
+  const content: SafetensorsContent = parseSafetensors(bytes, file);
   const meta = content.metadata;
   if (meta.format !== MODEL_FORMAT) throw bad(`not a recforge model file (format ${JSON.stringify(meta.format)})`);
   const version = Number(meta.format_version);
   if (!Number.isInteger(version) || version < 1 || version > MODEL_FORMAT_VERSION)
     throw bad(`unsupported format_version ${JSON.stringify(meta.format_version)} (this build reads 1..${MODEL_FORMAT_VERSION})`);
+  const family = FAMILIES.get(meta.model);
+  if (!family) throw bad(`unknown model ${JSON.stringify(meta.model)} (this build reads ${[...FAMILIES.keys()].filter(Boolean).join(', ')})`);
   const json = (key: string): unknown => {
     if (meta[key] === undefined) return undefined;
     try {
@@ -170,19 +284,17 @@ export function parseModelFile(bytes: Uint8Array, file: string): ParsedModel {
       throw bad(`metadata ${key} is not valid JSON`, e);
     }
   };
-  const config = json('config') as LightGCNConfig | undefined;
-  if (config === null || typeof config !== 'object') throw bad('metadata config is missing');
+  const raw = json('config') as Record<string, unknown> | undefined;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad('metadata config is missing');
+  let config: LightGCNConfig | (Interact2VecConfig & Interact2VecTraining);
   try {
-    for (const key of ['users', 'items'] as const) intOption(`config.${key}`, config[key], 0, 2147483646, NaN);
-    intOption('config.dim', config.dim, 1, 4096, NaN);
-    intOption('config.layers', config.layers, 0, 64, NaN);
-    intOption('config.seed', config.seed, 0, Number.MAX_SAFE_INTEGER, NaN);
-    if (typeof config.initStd !== 'number' || !(config.initStd >= 0)) throw new RecforgeError('E_INVALID_ARG', 'config.initStd is invalid');
-    config.init ??= 'normal';  // files written before Xavier init existed
-    if (config.init !== 'normal' && config.init !== 'xavier') throw new RecforgeError('E_INVALID_ARG', 'config.init is invalid');
-    if (config.levels !== undefined) config.levels = validateLevels(config.levels, config.dim);
+    const users = intOption('config.users', raw.users, 0, 2147483646, NaN);
+    const items = intOption('config.items', raw.items, 0, 2147483646, NaN);
+    const dim = intOption('config.dim', raw.dim, 1, 4096, NaN);
+    config = (family === 'interact2vec' ? interact2VecConfig : lightGcnConfig)(raw, users, items, dim);
   } catch (e) {
-    throw bad(`metadata ${(e as Error).message}`, e);
+    const what = (e as Error).message;
+    throw bad(`metadata ${what.startsWith('config.') ? what : `config: ${what}`}`, e);
   }
   const { users, items, dim } = config;
   const tensor = (name: string, dtype: 'float32' | 'int32', shape: number[] | undefined) => {
@@ -192,16 +304,10 @@ export function parseModelFile(bytes: Uint8Array, file: string): ParsedModel {
       throw bad(`tensor ${name} has dtype ${t.dtype} shape [${t.shape.join(', ')}], expected ${dtype} [${shape?.join(', ') ?? 'n'}]`);
     return t.data;
   };
-  const ego = tensor('ego_embedding', 'float32', [users + items, dim]) as Float32Array;
   const trainIndptr = tensor('train_indptr', 'int32', [users + 1]) as Int32Array;
   const trainIndices = tensor('train_indices', 'int32', undefined) as Int32Array;
   if (trainIndptr[0] !== 0 || trainIndptr[users] !== trainIndices.length) throw bad('train_indptr does not span train_indices');
   for (let u = 0; u < users; u++) if (trainIndptr[u + 1] < trainIndptr[u]) throw bad(`train_indptr decreases at row ${u}`);
-  const state: RawLightGcnState = { ego, steps: 0 };
-  if (content.tensors.adam_m || content.tensors.adam_v) {
-    state.m = tensor('adam_m', 'float32', [users + items, dim]) as Float32Array;
-    state.v = tensor('adam_v', 'float32', [users + items, dim]) as Float32Array;
-  }
   const history = json('history') ?? [];
   if (!Array.isArray(history)) throw bad('metadata history is not an array');
   const idMap = (key: string, n: number): IdMap | undefined => {
@@ -210,23 +316,29 @@ export function parseModelFile(bytes: Uint8Array, file: string): ParsedModel {
     if (!Array.isArray(ids) || ids.length !== n || ids.some((s) => typeof s !== 'string')) throw bad(`metadata ${key} is not ${n} strings`);
     return new IdMap(ids as string[]);
   };
-  return {
-    config: { users, items, dim, layers: config.layers, initStd: config.initStd, init: config.init, seed: config.seed, levels: config.levels },
-    history: history as EpochEvent[],
-    userIds: idMap('user_ids', users),
-    itemIds: idMap('item_ids', items),
-    state,
-    trainIndptr,
-    trainIndices,
-    metadata: meta,
+  const common: ParsedCommon = {
+    history: history as EpochEvent[], userIds: idMap('user_ids', users), itemIds: idMap('item_ids', items), trainIndptr, trainIndices, metadata: meta,
   };
+  if (family === 'interact2vec') {
+    const tables = {
+      users: tensor('user_embedding', 'float32', [users, dim]) as Float32Array,
+      items: tensor('item_embedding', 'float32', [items, dim]) as Float32Array,
+    };
+    return { family, config: config as Interact2VecConfig & Interact2VecTraining, tables, ...common };
+  }
+  const state: RawLightGcnState = { ego: tensor('ego_embedding', 'float32', [users + items, dim]) as Float32Array, steps: 0 };
+  if (content.tensors.adam_m || content.tensors.adam_v) {
+    state.m = tensor('adam_m', 'float32', [users + items, dim]) as Float32Array;
+    state.v = tensor('adam_v', 'float32', [users + items, dim]) as Float32Array;
+  }
+  return { family, config: config as LightGCNConfig, state, ...common };
 }
 
 /**
  * Rebuilds a live model from a parsed file: a train-only Dataset over the stored interactions
- * (owned by the model), the native model, then the stored table. @internal
+ * (owned by the model), the native model, then the stored tables. @internal
  */
-export async function instantiateModel(parsed: ParsedModel, file: string, options: LoadModelOptions = {}): Promise<LightGCN> {
+export async function instantiateModel(parsed: ParsedModel, file: string, options: LoadModelOptions = {}): Promise<SavedModel> {
   const { users, items } = parsed.config;
   const rowOf = new Int32Array(parsed.trainIndices.length);
   for (let u = 0; u < users; u++) rowOf.fill(u, parsed.trainIndptr[u], parsed.trainIndptr[u + 1]);
@@ -240,13 +352,21 @@ export async function instantiateModel(parsed: ParsedModel, file: string, option
   } catch (e) {
     throw asParse(e, file);
   }
-  let model: LightGCN | undefined;
+  let model: SavedModel | undefined;
   try {
-    const parts = await buildParts(data, { ...parsed.config, threads: options.threads }, options, true);
-    model = parsed.config.levels ? Matryoshka.fromParts({ ...parts, levels: parsed.config.levels }) : LightGCN.fromParts(parts);
-    const { ego } = parsed.state;
-    await runNative(options, (t) => model!.native().importState({ ego, steps: 0 }, t));
-    model.history.push(...parsed.history);
+    const run: AsyncOptions = { signal: options.signal, onProgress: options.onProgress };
+    if (parsed.family === 'interact2vec') {
+      const { users: _users, items: _items, ...o } = parsed.config;
+      // Once built, the model owns `data`; a failed restore disposes both (disposing again below is harmless).
+      model = await Interact2Vec.restore(data, { ...o, threads: options.threads }, parsed.tables, run);
+    } else {
+      const parts = await buildParts(data, { ...parsed.config, threads: options.threads }, run, true);
+      const m = parsed.config.levels ? Matryoshka.fromParts({ ...parts, levels: parsed.config.levels }) : LightGCN.fromParts(parts);
+      model = m;
+      const { ego } = parsed.state;
+      await runNative(run, (t) => m.native().importState({ ego, steps: 0 }, t));
+    }
+    (model.history as EpochEvent[]).push(...parsed.history);
     return model;
   } catch (e) {
     if (model) model.dispose();

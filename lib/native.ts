@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { CleanReport } from './clean.js';
+import type { Interact2VecTraining } from './interact2vec.js';
 import { fileURLToPath } from 'node:url';
 
 /** Native cancellation flag, flipped from an AbortSignal listener. */
@@ -135,18 +136,8 @@ export interface RawInteract2VecConfig {
 }
 
 /** Interact2Vec training options as the addon takes them (ranges checked natively). */
-export interface RawInteract2VecOptions {
+export interface RawInteract2VecOptions extends Interact2VecTraining {
   epochs: number;
-  negatives: number;
-  alpha: number;
-  subsample: number;
-  subsampleMode: 'once' | 'epoch';
-  optimizer: 'sgd' | 'adam';
-  lr: number;
-  minLrRatio: number;
-  batchRows: number;
-  l2: number;
-  itemItemWeight: number;
   threads: number;
   seed: number;
 }
@@ -165,6 +156,8 @@ export interface NativeInteract2Vec {
   configureTraining(options: RawInteract2VecOptions, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
   trainEpoch(cancel?: NativeCancelToken, progress?: ProgressFn): Promise<RawInteract2VecEpoch>;
   embeddings(cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ users: Float32Array; items: Float32Array }>;
+  /** Replaces U and V (sizes must match: E_SHAPE; values finite: E_NONFINITE); drops the configured training run. */
+  importTables(users: Float32Array, items: Float32Array, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
   /** scoring 'knn' / 'blend' (user-item only) use `neighbours`-item lists; blend weighs cosine by userWeight. */
   topK(kind: 'user-item' | 'item-item' | 'user-user', queries: Int32Array, k: number, scoring: 'dot' | 'cosine' | 'knn' | 'blend',
     excludeTrain: boolean, threads: number, neighbours: number, userWeight: number,

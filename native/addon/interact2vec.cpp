@@ -1,5 +1,6 @@
 #include "interact2vec.hpp"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -136,6 +137,43 @@ class TrainEpochJob : public Job {
   rf::I2vEpochStats stats_;
 };
 
+// m.importTables(users: Float32Array, items: Float32Array): replaces U and V (a model file's
+// tables). Sizes are checked on the main thread (E_SHAPE), values in the job (E_NONFINITE), so a
+// damaged file cannot poison the model. The training run is dropped (its optimizer state belongs
+// to the old tables): the next fit configures a new one.
+class ImportTablesJob : public Job {
+ public:
+  ImportTablesJob(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info)
+      : Job(env, "recforge:interact2vecImportTables", info[2], info[3]),
+        users_(float32Vector(info[0], "users")),
+        items_(float32Vector(info[1], "items")),
+        lease_(env, std::move(s), "import tables") {
+    const rf::Interact2VecModel& m = lease_->model;
+    if (users_.size() != m.users.size() || items_.size() != m.items.size())
+      throwError(env, rf::code::kShape,
+                 "tables have " + std::to_string(users_.size()) + " + " + std::to_string(items_.size()) +
+                     " values but the model needs " + std::to_string(m.users.size()) + " + " + std::to_string(m.items.size()));
+  }
+
+ protected:
+  void Run(const rf::JobControl& ctl) override {
+    ReleaseAtEnd end{lease_};
+    ctl.checkCancelled();
+    for (const auto* t : {&users_, &items_})
+      for (float x : *t)
+        if (!std::isfinite(x)) rf::fail(rf::code::kNonFinite, "tables hold NaN or Inf values");
+    lease_->trainer.reset();
+    lease_->neighbours.reset();
+    lease_->model.users.swap(users_);
+    lease_->model.items.swap(items_);
+  }
+  Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
+
+ private:
+  std::vector<float> users_, items_;
+  Interact2VecLease lease_;
+};
+
 }  // namespace
 
 void Interact2VecWrap::Register(Napi::Env env, Napi::Object exports) {
@@ -144,6 +182,7 @@ void Interact2VecWrap::Register(Napi::Env env, Napi::Object exports) {
                   {InstanceMethod<&Interact2VecWrap::ConfigureTraining>("configureTraining"),
                    InstanceMethod<&Interact2VecWrap::TrainEpoch>("trainEpoch"),
                    InstanceMethod<&Interact2VecWrap::Embeddings>("embeddings"),
+                   InstanceMethod<&Interact2VecWrap::ImportTables>("importTables"),
                    InstanceMethod<&Interact2VecWrap::TopK>("topK"), InstanceMethod<&Interact2VecWrap::Evaluate>("evaluate"),
                    InstanceMethod<&Interact2VecWrap::Info>("info"),
                    InstanceMethod<&Interact2VecWrap::Dispose>("dispose")});
@@ -172,6 +211,9 @@ Napi::Value Interact2VecWrap::TrainEpoch(const Napi::CallbackInfo& info) {
 }
 Napi::Value Interact2VecWrap::Embeddings(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return startInteract2VecEmbeddings(info.Env(), state(info.Env()), info); });
+}
+Napi::Value Interact2VecWrap::ImportTables(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startJob<ImportTablesJob>(info.Env(), state(info.Env()), info); });
 }
 Napi::Value Interact2VecWrap::TopK(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return startInteract2VecTopK(info.Env(), state(info.Env()), info); });

@@ -7,6 +7,7 @@
 //   m.configureTraining(options) -> Promise<void>  (a new run: fresh schedule and optimizer state)
 //   m.trainEpoch()               -> Promise<{loss, reg, kept, lastLr, steps}>
 //   m.embeddings()               -> Promise<{users, items}> (copies)
+//   m.importTables(users, items) -> Promise<void> (replaces U and V; drops the training run)
 //   m.topK(kind, queries, k, scoring, excludeTrain, threads, neighbours, userWeight)
 //     -> Promise<{items, scores}>, see interact2vec_query.cpp
 //   m.evaluate(scoring 'knn'|'blend', neighbours, userWeight, truth, mask, extraMask, ks, threads)
@@ -52,6 +53,7 @@ class Interact2VecWrap : public Napi::ObjectWrap<Interact2VecWrap> {
   Napi::Value ConfigureTraining(const Napi::CallbackInfo& info);
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
   Napi::Value Embeddings(const Napi::CallbackInfo& info);
+  Napi::Value ImportTables(const Napi::CallbackInfo& info);
   Napi::Value TopK(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);

@@ -1,15 +1,18 @@
 /** `recforge eval`: full-ranking metrics of a saved model, of embeddings (.npy) or of a baseline. @internal @module */
+import type { Dataset } from '../../dataset.js';
 import { RecforgeError } from '../../errors.js';
 import { Evaluator, type EvaluationResult } from '../../evaluator.js';
+import { Interact2Vec } from '../../interact2vec.js';
+import type { AsyncOptions } from '../../job.js';
 import { loadModel } from '../../model-file.js';
 import { readNpy } from '../../npy.js';
-import type { Tensor } from '../../tensor.js';
-import { UsageError } from '../args.js';
+import { UsageError, type ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { dataFlags, loadFromFlags } from '../data-flags.js';
 import { CLI_METRICS } from '../epoch-record.js';
 import { printJson, printTable } from '../output.js';
 import { progressBar } from '../progress.js';
+import { scoringFlag, scoringFor } from './train-interact2vec.js';
 
 export const evalCommand: Command = {
   name: 'eval',
@@ -20,6 +23,7 @@ export const evalCommand: Command = {
     'user-emb': { kind: 'string', help: 'user embeddings, .npy float32 [users, d]' },
     'item-emb': { kind: 'string', help: 'item embeddings, .npy float32 [items, d]' },
     dims: { kind: 'intList', help: 'also report every prefix width, keys like recall@20/d4 (default for an mrl model: its levels)', min: 1 },
+    scoring: { ...scoringFlag, help: `${scoringFlag.help}; with --model of an interact2vec file` },
     baseline: { kind: 'string', help: 'evaluate a baseline instead of embeddings', choices: ['popularity', 'random'] },
     k: { kind: 'intList', help: 'cutoffs, e.g. 10,20 (default 20)', min: 1 },
     seed: { kind: 'int', help: 'seed of the random baseline (default 0)', min: 0 },
@@ -33,6 +37,7 @@ export const evalCommand: Command = {
     if (sources === 0) throw new UsageError('give --model, --user-emb and --item-emb, or --baseline');
     if (hasEmb && (flags['user-emb'] === undefined || flags['item-emb'] === undefined))
       throw new UsageError('--user-emb and --item-emb go together');
+    if (flags.scoring !== undefined && flags.model === undefined) throw new UsageError('--scoring needs --model (an interact2vec file)');
     const json = flags.json === true;
     const tty = !json && process.stderr.isTTY === true;
     const data = await loadFromFlags(flags, tty);
@@ -47,11 +52,9 @@ export const evalCommand: Command = {
       try {
         if (flags.baseline === 'popularity') result = await evaluator.popularity(run);
         else if (flags.baseline === 'random') result = await evaluator.random((flags.seed as number) ?? 0, run);
-        else if (flags.model !== undefined) {
-          const [u, v, levels] = await modelTables(flags.model as string, data.userIds?.toExternal, data.itemIds?.toExternal);
-          const dims = (flags.dims as number[] | undefined) ?? levels;
-          result = { ...(await evaluator.evaluate(u, v, { ...run, dims })), eval_s: (performance.now() - t0) / 1000 } as EvaluationResult;
-        } else {
+        else if (flags.model !== undefined)
+          result = { ...(await evaluateModelFile(flags, data, evaluator, run)), eval_s: (performance.now() - t0) / 1000 } as EvaluationResult;
+        else {
           const [u, v] = await Promise.all([readNpy(flags['user-emb'] as string), readNpy(flags['item-emb'] as string)]);
           result = await evaluator.evaluate(u, v, { ...run, dims: flags.dims as number[] | undefined });
         }
@@ -67,19 +70,28 @@ export const evalCommand: Command = {
 };
 
 /**
- * Final embeddings of a saved model (and its Matryoshka levels, if any), checked to share the
- * data's id space: the same string ids in the same order (or integer ids on both sides); row
- * counts are checked by the evaluator.
+ * Evaluates the saved model `--model` after checking that it shares the data's id space: the
+ * same string ids in the same order (or integer ids on both sides); row counts are checked by
+ * the evaluator. LightGCN-family models are scored by the dot product of their final tables (with
+ * `--dims` prefixes, by default a Matryoshka model's levels); Interact2Vec models by `--scoring`.
  */
-async function modelTables(file: string, users?: readonly string[], items?: readonly string[]): Promise<[Tensor, Tensor, number[] | undefined]> {
-  const model = await loadModel(file);
+async function evaluateModelFile(flags: ParsedFlags, data: Dataset, evaluator: Evaluator, run: AsyncOptions): Promise<EvaluationResult> {
+  const file = flags.model as string;
+  const model = await loadModel(file, { threads: flags.threads as number | undefined });
   try {
-    for (const [what, mine, theirs] of [['user', model.userIds?.toExternal, users], ['item', model.itemIds?.toExternal, items]] as const) {
-      if ((mine === undefined) !== (theirs === undefined) || (mine && theirs && mine.some((id, k) => id !== theirs[k])))
+    for (const [what, mine, theirs] of [['user', model.userIds, data.userIds], ['item', model.itemIds, data.itemIds]] as const) {
+      const a = mine?.toExternal, b = theirs?.toExternal;
+      if ((a === undefined) !== (b === undefined) || (a && b && a.some((id, k) => id !== b[k])))
         throw new RecforgeError('E_SHAPE', `${file}: the model's ${what} ids differ from the data's (train it on the same files)`);
     }
-    const levels = model.config.levels ? [...model.config.levels] : undefined;
-    return [await model.userEmbeddings(), await model.itemEmbeddings(), levels];
+    const scoring = scoringFor(flags, model, file);
+    const dims = flags.dims as number[] | undefined;
+    if (model instanceof Interact2Vec && scoring !== undefined && scoring !== 'dot') {
+      if (dims) throw new UsageError('--dims needs --scoring dot (prefixes of the embedding tables)');
+      return await model.evaluate(evaluator, { ...run, scoring });
+    }
+    const levels = model instanceof Interact2Vec ? undefined : model.config.levels;
+    return await evaluator.evaluate(await model.userEmbeddings(), await model.itemEmbeddings(), { ...run, dims: dims ?? (levels && [...levels]) });
   } finally {
     model.dispose();
   }

@@ -6,10 +6,27 @@
  */
 import type { Dataset } from '../../dataset.js';
 import { Interact2Vec, type Interact2VecFitOptions, type Interact2VecOptions, type Interact2VecScoring } from '../../interact2vec.js';
+import { saveModel, type SavedModel } from '../../model-file.js';
 import { UsageError, type FlagSpec, type ParsedFlags } from '../args.js';
 import { CLI_METRICS, epochLine, epochRecord } from '../epoch-record.js';
 import { printJson } from '../output.js';
 import { progressBar } from '../progress.js';
+
+/** `--scoring`: how an Interact2Vec model scores a user-item pair (train, eval and recommend take it). */
+export const scoringFlag: FlagSpec = {
+  kind: 'string', help: 'interact2vec: dot (default), cosine, knn (item-based, 64 neighbours) or blend (0.5 cosine + 0.5 knn)',
+  choices: ['dot', 'cosine', 'knn', 'blend'],
+};
+
+/**
+ * The --scoring flag for a loaded model: the scoring for an Interact2Vec model, refused
+ * (UsageError) for a model of another family, which has only the dot product.
+ */
+export function scoringFor(flags: ParsedFlags, model: SavedModel, file: string): Interact2VecScoring | undefined {
+  if (flags.scoring !== undefined && !(model instanceof Interact2Vec))
+    throw new UsageError(`--scoring is for interact2vec models; ${file} holds a ${model.kind} model`);
+  return flags.scoring as Interact2VecScoring | undefined;
+}
 
 /** Flags only Interact2Vec reads (train.ts also routes --dim, --negatives, --lr, --optimizer, --batch, ...). */
 export const interact2vecFlags: Record<string, FlagSpec> = {
@@ -17,11 +34,11 @@ export const interact2vecFlags: Record<string, FlagSpec> = {
   subsample: { kind: 'number', help: 'interact2vec: word2vec keep-rule threshold rho (default 0 = off)', min: 0 },
   'subsample-mode': { kind: 'string', help: 'interact2vec: subsample once (default) or every epoch', choices: ['once', 'epoch'] },
   'item-item-weight': { kind: 'number', help: 'interact2vec (sgd): weight of the item-item objective (default 0)', min: 0 },
-  scoring: { kind: 'string', help: 'interact2vec: score evaluated: dot (default), cosine, knn (item-based, 64 neighbours) or blend (0.5 cosine + 0.5 knn)', choices: ['dot', 'cosine', 'knn', 'blend'] },
+  scoring: { ...scoringFlag, help: `${scoringFlag.help}; the score evaluated` },
 };
 
 /** Flags of the other models that Interact2Vec has no use for. */
-const FOREIGN = ['layers', 'init-std', 'init', 'reg', 'sampler', 'drop-last', 'patience', 'save', 'checkpoint', 'checkpoint-every', 'resume'];
+const FOREIGN = ['layers', 'init-std', 'init', 'reg', 'sampler', 'drop-last', 'patience', 'checkpoint', 'checkpoint-every', 'resume'];
 
 /** Refuses Interact2Vec flags given to another model. */
 export function checkInteract2VecFlagsUnused(flags: ParsedFlags): void {
@@ -29,7 +46,7 @@ export function checkInteract2VecFlagsUnused(flags: ParsedFlags): void {
     if (flags[f] !== undefined) throw new UsageError(`--${f} is for --model interact2vec`);
 }
 
-/** Builds, trains and reports an Interact2Vec model from the parsed flags (the caller disposes `data`). */
+/** Builds, trains, reports and (with --save) saves an Interact2Vec model from the parsed flags (the caller disposes `data`). */
 export async function trainInteract2Vec(flags: ParsedFlags, data: Dataset, json: boolean, tty: boolean): Promise<void> {
   for (const f of FOREIGN) if (flags[f] !== undefined) throw new UsageError(`--${f} is not used by --model interact2vec`);
   const optimizer = (flags.optimizer as string | undefined) ?? 'sgd';
@@ -66,6 +83,10 @@ export async function trainInteract2Vec(flags: ParsedFlags, data: Dataset, json:
       }
     } finally {
       bar.done();
+    }
+    if (flags.save !== undefined) {
+      await saveModel(model, flags.save as string);
+      if (!json) process.stdout.write(`saved interact2vec model to ${String(flags.save)}\n`);
     }
   } finally {
     model.dispose();
