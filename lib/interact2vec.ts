@@ -53,6 +53,11 @@ export interface Interact2VecOptions extends ModelOptions {
   minLrRatio?: number;
   /** Adam: rows (positives and negatives mixed) per step (default 8192). */
   batchRows?: number;
+  /**
+   * Adam: `'shuffled'` (default; Keras' fit shuffles its rows) or `'user'` (rows streamed in user
+   * order, a user's positives then their negatives, as the reference's pipeline reads).
+   */
+  adamRowOrder?: 'shuffled' | 'user';
   /** Adam: L2 weight λ on both whole tables (default 1e-6). */
   l2?: number;
   /** SGD: weight of the item-item objective (items of the same user predict each other; default 0 = off). */
@@ -163,6 +168,8 @@ export interface Interact2VecTraining {
   minLrRatio: number;
   /** Adam: rows per step. */
   batchRows: number;
+  /** Adam: order of each epoch's rows. */
+  adamRowOrder: 'shuffled' | 'user';
   /** Adam: L2 weight on both whole tables. */
   l2: number;
   /** SGD: weight of the item-item objective (0 = off). */
@@ -498,6 +505,7 @@ function trainingOptions(o: Interact2VecOptions): Omit<RawInteract2VecOptions, '
     lr: numberOption('lr', o.lr, 0, 0.025, true),
     minLrRatio,
     batchRows: intOption('batchRows', o.batchRows, 1, 2147483647, 8192),
+    adamRowOrder: choiceOption('adamRowOrder', o.adamRowOrder, ['shuffled', 'user'] as const, 'shuffled'),
     l2: numberOption('l2', o.l2, 0, 1e-6),
     itemItemWeight,
     threads: intOption('threads', o.threads, 0, 4096, 0),

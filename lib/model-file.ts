@@ -251,7 +251,7 @@ function lightGcnConfig(c: Record<string, unknown>, users: number, items: number
 
 /** Interact2Vec's config keys: the model's, then the training hyperparameters (absent ones take their defaults). */
 const I2V_MODEL_KEYS = ['init', 'initRange', 'seed'] as const;
-const I2V_TRAINING_KEYS = ['negatives', 'alpha', 'subsample', 'subsampleMode', 'optimizer', 'lr', 'minLrRatio', 'batchRows', 'l2', 'itemItemWeight'] as const;
+const I2V_TRAINING_KEYS = ['negatives', 'alpha', 'subsample', 'subsampleMode', 'optimizer', 'lr', 'minLrRatio', 'batchRows', 'adamRowOrder', 'l2', 'itemItemWeight'] as const;
 
 /** A config's Interact2Vec fields checked by the same rules as {@link Interact2Vec.create}. */
 function interact2VecConfig(c: Record<string, unknown>, users: number, items: number, dim: number): Interact2VecConfig & Interact2VecTraining {

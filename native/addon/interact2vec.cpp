@@ -29,7 +29,7 @@ rf::Interact2VecConfig parseConfig(const Napi::Value& v) {
 }
 
 // {epochs, negatives, alpha, subsample, subsampleMode: 'once'|'epoch', optimizer: 'sgd'|'adam',
-//  lr, minLrRatio, batchRows, l2, itemItemWeight, threads, seed}. Ranges are checked by the core
+//  lr, minLrRatio, batchRows, adamRowOrder: 'shuffled'|'user', l2, itemItemWeight, threads, seed}. Ranges are checked by the core
 // (validateInteract2VecOptions), synchronously, by the job's constructor.
 rf::Interact2VecOptions parseOptions(const Napi::Value& v) {
   Napi::Object o = optionsArg(v);
@@ -47,6 +47,9 @@ rf::Interact2VecOptions parseOptions(const Napi::Value& v) {
   t.lr = finiteField(o, "lr", t.lr, 0, true);
   t.minLrRatio = finiteField(o, "minLrRatio", t.minLrRatio, 0, false);
   t.batchRows = int32Field(o, "batchRows", 1, INT32_MAX, t.batchRows);
+  static const char* const orderNames[] = {"shuffled", "user"};
+  static const bool shuffles[] = {true, false};
+  t.shuffleAdamRows = enumField(o, "adamRowOrder", orderNames, shuffles, t.shuffleAdamRows);
   t.l2 = finiteField(o, "l2", t.l2, 0, false);
   t.itemItemWeight = finiteField(o, "itemItemWeight", t.itemItemWeight, 0, false);
   t.threads = int32Field(o, "threads", 0, 4096, 0);

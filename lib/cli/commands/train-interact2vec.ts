@@ -34,6 +34,7 @@ export const interact2vecFlags: Record<string, FlagSpec> = {
   subsample: { kind: 'number', help: 'interact2vec: word2vec keep-rule threshold rho (default 0 = off)', min: 0 },
   'subsample-mode': { kind: 'string', help: 'interact2vec: subsample once (default) or every epoch', choices: ['once', 'epoch'] },
   'item-item-weight': { kind: 'number', help: 'interact2vec (sgd): weight of the item-item objective (default 0)', min: 0 },
+  'adam-row-order': { kind: 'string', help: 'interact2vec (adam): shuffled rows (default, as Keras fit) or user order', choices: ['shuffled', 'user'] },
   scoring: { ...scoringFlag, help: `${scoringFlag.help}; the score evaluated` },
 };
 
@@ -58,6 +59,7 @@ export async function trainInteract2Vec(flags: ParsedFlags, data: Dataset, json:
     dim: flags.dim as number | undefined, negatives, alpha: flags.alpha as number | undefined,
     subsample: flags.subsample as number | undefined, subsampleMode: flags['subsample-mode'] as 'once' | undefined, optimizer,
     lr: flags.lr as number | undefined, batchRows: flags.batch as number | undefined,
+    adamRowOrder: flags['adam-row-order'] as 'shuffled' | undefined,
     itemItemWeight: flags['item-item-weight'] as number | undefined, seed: flags.seed as number | undefined,
     threads: flags.threads as number | undefined,
   };

@@ -14,6 +14,7 @@ namespace rf {
 
 namespace {
 constexpr uint64_t kAdamNegStream = 0x49325641444E4547ull;  // "I2VADNEG"
+constexpr uint64_t kAdamShuffleStream = 0x4932564144534846ull;  // "I2VADSHF"
 constexpr int64_t kLossBlock = 1024;  // loss partial sums per fixed block of rows, then summed in order
 }  // namespace
 
@@ -115,7 +116,7 @@ void kerasAdamRows(float* P, float* M, float* Vm, int64_t rows, int32_t dim, con
 
 void planAdamRows(const std::vector<int32_t>& keptUsers, const std::vector<int32_t>& keptItems, int32_t nUsers,
                   const FrequencyNegatives& negatives, int32_t K, uint64_t seed, uint64_t epoch, int threads,
-                  I2vAdamState& st) {
+                  bool shuffle, I2vAdamState& st) {
   // Kept interactions are in user order: user u owns [first[u], first[u + 1]).
   const int64_t n = static_cast<int64_t>(keptUsers.size());
   std::vector<int64_t> first(static_cast<size_t>(nUsers) + 1, 0);
@@ -153,6 +154,14 @@ void planAdamRows(const std::vector<int32_t>& keptUsers, const std::vector<int32
   st.rowUser.resize(w);
   st.rowItem.resize(w);
   st.rowLabel.resize(w);
+  if (!shuffle) return;
+  Rng rng(seed, hash3(kAdamShuffleStream, epoch, 0));
+  for (int64_t k = w - 1; k > 0; --k) {
+    const int64_t j = static_cast<int64_t>(rng.below(static_cast<uint64_t>(k + 1)));
+    std::swap(st.rowUser[k], st.rowUser[j]);
+    std::swap(st.rowItem[k], st.rowItem[j]);
+    std::swap(st.rowLabel[k], st.rowLabel[j]);
+  }
 }
 
 }  // namespace rf

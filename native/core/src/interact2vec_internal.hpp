@@ -80,9 +80,10 @@ struct I2vAdamState {
 // The reference's row stream for one epoch: users in ascending order, each user's kept positives,
 // then K negatives for each of them in the same order (a negative that cannot avoid the
 // positive is left out). User u's negatives come from stream (seed, epoch, u): the same rows for
-// any thread count.
+// any thread count. With `shuffle`, the rows are then permuted by a seeded Fisher-Yates shuffle
+// (stream (seed, epoch)).
 void planAdamRows(const std::vector<int32_t>& keptUsers, const std::vector<int32_t>& keptItems, int32_t nUsers,
                   const FrequencyNegatives& negatives, int32_t K, uint64_t seed, uint64_t epoch, int threads,
-                  I2vAdamState& st);
+                  bool shuffle, I2vAdamState& st);
 
 }  // namespace rf

@@ -148,7 +148,7 @@ I2vEpochStats Interact2VecTrainer::adamEpoch(const JobControl& ctl) {
   const int32_t dim = model_.config.dim;
   const int threads = options_.threads;
   planAdamRows(keptUsers_, keptItems_, model_.config.users, *negatives_, options_.negatives, options_.seed,
-               static_cast<uint64_t>(epoch_), threads, st);
+               static_cast<uint64_t>(epoch_), threads, options_.shuffleAdamRows, st);
   KerasAdam adam;
   adam.lr = options_.lr;
   adam.beta1 = options_.adamBeta1;

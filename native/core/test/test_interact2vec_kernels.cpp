@@ -1,6 +1,8 @@
 // Interact2Vec update kernels against naive references: the tabulated sigmoid, one SGNS update
 // (word2vec's inner loop), the mini-batch BCE gradient (finite differences) and Keras's Adam.
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include "harness.hpp"
@@ -159,4 +161,27 @@ TEST(interact2vec_keras_adam_matches_naive_steps) {
   }
   CHECK_THROWS_CODE(rf::kerasAdamRows(P.data(), M.data(), Vm.data(), rows, dim, slotOf.data(), sparse.data(), a, 0, 1),
                     rf::code::kInvalidArgument);
+}
+
+TEST(interact2vec_adam_rows_shuffle_is_a_seeded_permutation_of_the_user_order) {
+  // 4 users' kept interactions in user order; K = 2 negatives each.
+  const std::vector<int32_t> users{0, 0, 1, 2, 2, 2, 3}, items{1, 4, 2, 0, 3, 5, 6};
+  rf::FrequencyNegatives negatives({3, 1, 2, 1, 4, 2, 1, 5}, 0.5);
+  auto plan = [&](bool shuffle, uint64_t epoch) {
+    rf::I2vAdamState st;
+    rf::planAdamRows(users, items, 4, negatives, 2, 11, epoch, 2, shuffle, st);
+    std::vector<std::tuple<int32_t, int32_t, float>> rows;
+    for (size_t r = 0; r < st.rowUser.size(); ++r) rows.emplace_back(st.rowUser[r], st.rowItem[r], st.rowLabel[r]);
+    return rows;
+  };
+  const auto ordered = plan(false, 3), shuffled = plan(true, 3);
+  CHECK_EQ(ordered.size(), size_t{21});  // 7 positives + 14 negatives
+  for (size_t r = 1; r < ordered.size(); ++r) CHECK(std::get<0>(ordered[r - 1]) <= std::get<0>(ordered[r]));  // user order
+  CHECK(shuffled != ordered);
+  auto a = ordered, b = shuffled;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  CHECK(a == b);                      // the same rows, permuted
+  CHECK(plan(true, 3) == shuffled);   // seeded
+  CHECK(plan(true, 4) != shuffled);   // a new order (and negatives) each epoch
 }

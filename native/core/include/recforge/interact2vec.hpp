@@ -60,6 +60,10 @@ struct Interact2VecOptions {
   double lr = 0.025;        // SGD: initial rate; Adam: the constant rate (Keras default 0.025 in the code)
   double minLrRatio = 1e-4;  // SGD: the rate never falls below lr * minLrRatio (word2vec)
   int32_t batchRows = 8192;  // Adam: rows (positives and negatives mixed) per step
+  // Adam: shuffle each epoch's rows before cutting batches (Keras' fit shuffles by default). false
+  // streams them in user order (a user's positives, then their negatives), as the reference's data
+  // pipeline reads; on ml-100k that order makes the Adam runs oscillate (bench/README.md, issue 5).
+  bool shuffleAdamRows = true;
   double l2 = 1e-6;          // Adam: lambda * (||U||_F^2 + ||V||_F^2) added to every step's loss
   double adamBeta1 = 0.9;    // Keras defaults
   double adamBeta2 = 0.999;
