@@ -260,9 +260,11 @@ BprLoss LightGcnTrainer::stepInternal(const BprTriple* t, int64_t n) {
     });
     if (dense) {
       auto clock = Clock::now();
-      const int64_t rows = model_.rows();
-      parallelChunks(rows, resolveThreads(opt_.threads, rows / 2048 + 1), [&](int64_t b, int64_t e, int) {
-        adamUpdateZeroGradRows(ego, m_.data(), v_.data(), d, b, e, reached_.data(), s);
+      // Row blocks claimed dynamically (rows are independent: any split gives the same bits).
+      const int64_t rows = model_.rows(), block = 1024, blocks = (rows + block - 1) / block;
+      parallelTasks(blocks, resolveThreads(opt_.threads, rows / 2048 + 1), [&](int64_t t, int) {
+        adamUpdateZeroGradRows(ego, m_.data(), v_.data(), d, t * block, std::min(rows, (t + 1) * block),
+                               reached_.data(), s);
       });
       std::fill(reached_.begin(), reached_.end(), uint8_t{0});
       times_.backward += since(clock);  // part of the optimizer step

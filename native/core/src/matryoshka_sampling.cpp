@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -92,9 +93,12 @@ void sampleMatryoshkaNegatives(const int32_t* users, const int32_t* pos, int64_t
   const SampleArgs args{users,  sampler, final, final + static_cast<int64_t>(nUsers) * dim, dim, widths, groups, cand,
                         hash3(options.seed, options.epoch, kMatryoshkaStreamTag), options.firstTriple, negatives};
   // One stream per triple (not per chunk): the draws depend on the triple alone, so any thread
-  // count, and any batching of the same epoch order, picks the same negatives.
-  parallelChunks(n, resolveThreads(options.threads, n / 64 + 1),
-                 [&](int64_t b, int64_t e, int) { sampleRange(args, b, e); });
+  // count, and any batching of the same epoch order, picks the same negatives. Blocks are claimed
+  // dynamically: on a shared machine a descheduled worker then delays one block, not half the batch.
+  constexpr int64_t kBlock = 128;
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  parallelTasks(blocks, resolveThreads(options.threads, n / 64 + 1),
+                [&](int64_t t, int) { sampleRange(args, t * kBlock, std::min(n, (t + 1) * kBlock)); });
 }
 
 }  // namespace rf
