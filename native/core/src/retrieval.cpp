@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -101,6 +102,54 @@ RF_HOT_CLONES void scanPanels(const float* u, const float* panels, int32_t width
   }
 }
 
+// The bf16 route's scan: every item's interval [A - E, A + E] around its approximate score;
+// lower bounds feed `lower` (a top-k of lower bounds, masked like the exact heap), and items whose
+// upper bound reaches the current k-th lower bound are appended to `cand` (ascending ids) with it.
+RF_HOT_CLONES void scanHalf(const float* u, float unorm, const uint32_t* half, const float* bounds, int32_t width,
+                            int32_t nItems, eval::TopK& lower, std::vector<Candidate>& cand) {
+  using simd::f32x8;
+  typedef uint32_t u32x8 __attribute__((vector_size(32)));
+  constexpr int P = PackedItems::kPanel;
+  const int64_t ps = static_cast<int64_t>(width) * (P / 2);
+  const u32x8 hiMask = u32x8{} + 0xFFFF0000u;
+  auto lo = [](u32x8 x) { return reinterpret_cast<f32x8>(x << 16); };
+  auto hi = [&](u32x8 x) { return reinterpret_cast<f32x8>(x & hiMask); };
+  const f32x8 un = simd::splat8(unorm);
+  alignas(32) float up[2 * P], lw[2 * P];
+  for (int32_t i0 = 0; i0 < nItems; i0 += 2 * P) {
+    const uint32_t* a = half + static_cast<int64_t>(i0 / P) * ps;
+    const uint32_t* b = a + ps;
+    f32x8 acc[8] = {};
+    for (int32_t p = 0; p < width; ++p) {
+      const f32x8 x = simd::splat8(u[p]);
+      u32x8 wa0, wa1, wb0, wb1;
+      std::memcpy(&wa0, a + p * (P / 2), 32), std::memcpy(&wa1, a + p * (P / 2) + 8, 32);
+      std::memcpy(&wb0, b + p * (P / 2), 32), std::memcpy(&wb1, b + p * (P / 2) + 8, 32);
+      acc[0] += x * lo(wa0), acc[1] += x * hi(wa0), acc[2] += x * lo(wa1), acc[3] += x * hi(wa1);
+      acc[4] += x * lo(wb0), acc[5] += x * hi(wb0), acc[6] += x * lo(wb1), acc[7] += x * hi(wb1);
+    }
+    const float tau = lower.full() ? lower.threshold() : -INFINITY;
+    const f32x8 t = simd::splat8(tau);
+    const float* bd = bounds + i0;
+    bool any = false;
+    for (int g = 0; g < 8; ++g) {
+      const f32x8 e = un * simd::load8(bd + g * 8);
+      const f32x8 hiv = acc[g] + e;
+      simd::store8(up + g * 8, hiv), simd::store8(lw + g * 8, acc[g] - e);
+      const auto h = hiv >= t;
+      for (int j = 0; j < simd::kLanes; ++j) any |= h[j] != 0;
+    }
+    if (!any) continue;
+    const int n = std::min(2 * P, nItems - i0);
+    for (int j = 0; j < n; ++j) {
+      const float ub = up[j];
+      if (!(ub >= (lower.full() ? lower.threshold() : -INFINITY))) continue;
+      lower.offer(lw[j], i0 + j);
+      cand.push_back({ub, i0 + j});
+    }
+  }
+}
+
 void checkItemList(const int32_t* ids, int64_t n, int32_t nItems, const char* what) {
   for (int64_t j = 0; j < n; ++j) {
     if (ids[j] < 0 || ids[j] >= nItems)
@@ -115,12 +164,41 @@ void checkItemList(const int32_t* ids, int64_t n, int32_t nItems, const char* wh
 struct OneScratch {
   std::vector<Candidate> heap;
   std::vector<float> panel;
+  std::vector<Candidate> lower, cand;
 };
+
+// The bf16 route (see PackedItems): exact full-width top-k (cap items) into ws.heap via `top`.
+void rankHalf(const float* u, const PackedItems& items, eval::RowCursor exclude, const RetrievalSpec& spec,
+              int32_t cap, eval::TopK& top, OneScratch& ws, float unorm) {
+  const int32_t width = items.width();
+  if (ws.lower.size() < static_cast<size_t>(cap)) ws.lower.resize(cap);
+  eval::TopK lower;
+  lower.reset(ws.lower.data(), cap, exclude, eval::RowCursor(spec.deny, spec.deny + spec.nDeny));
+  ws.cand.clear();
+  scanHalf(u, unorm, items.halfPanels(), items.halfBounds(), width, items.rows(), lower, ws.cand);
+  const float tau = lower.full() ? lower.threshold() : -INFINITY;
+  const float* rows[simd::kLanes];
+  int32_t ids[simd::kLanes];
+  float sc[simd::kLanes];
+  int m = 0;
+  auto flush = [&] {
+    dot8(u, rows, m, 1, width, ws.panel.data(), sc);
+    for (int j = 0; j < m; ++j) top.offer(sc[j], ids[j]);
+    m = 0;
+  };
+  for (const Candidate& c : ws.cand) {
+    if (!(c.score >= tau)) continue;
+    ids[m] = c.item, rows[m] = items.source() + static_cast<int64_t>(c.item) * width;
+    if (++m == simd::kLanes) flush();
+  }
+  if (m) flush();
+}
 
 // One query's ranking: allow-list gather or a full panel scan, then the optional rerank. Writes
 // k slots (padding included); returns the number of real results.
 int32_t rankOne(const float* u, const ItemAccess& items, int32_t nItems, eval::RowCursor exclude,
-                const RetrievalSpec& spec, OneScratch& ws, int32_t* outItems, float* outScores) {
+                const RetrievalSpec& spec, OneScratch& ws, int32_t* outItems, float* outScores,
+                const PackedItems* packed = nullptr) {
   const int32_t k = spec.k, width = items.width, d = spec.dim == 0 ? width : spec.dim;
   std::fill(outItems, outItems + k, -1);
   std::fill(outScores, outScores + k, -std::numeric_limits<float>::infinity());
@@ -141,8 +219,15 @@ int32_t rankOne(const float* u, const ItemAccess& items, int32_t nItems, eval::R
       dot8(u, rows, m, items.stride(), d, ws.panel.data(), sc);
       for (int j = 0; j < m; ++j) top.offer(sc[j], spec.allow[g + j]);
     }
-  } else {
-    scanPanels(u, items.base, width, d, nItems, top);  // only called with packed items
+  } else {  // only called with packed items
+    double un2 = 0;
+    if (packed && packed->halfPanels() && d == width && !rerank)
+      for (int32_t p = 0; p < width; ++p) un2 += static_cast<double>(u[p]) * u[p];
+    const float unorm = std::nextafter(static_cast<float>(std::sqrt(un2)), INFINITY);
+    if (packed && packed->halfPanels() && d == width && !rerank && std::isfinite(unorm))
+      rankHalf(u, *packed, exclude, spec, static_cast<int32_t>(cap), top, ws, unorm);
+    else
+      scanPanels(u, items.base, width, d, nItems, top);
   }
   const int len = top.finish();
   Candidate* c = ws.heap.data();
@@ -262,7 +347,8 @@ void retrieveTopK(const MatrixView& users, const MatrixView& items, const int32_
   });
 }
 
-PackedItems::PackedItems(const MatrixView& items, int threads) : rows_(items.rows), width_(items.cols) {
+PackedItems::PackedItems(const MatrixView& items, int threads)
+    : rows_(items.rows), width_(items.cols), source_(items.data) {
   constexpr int P = kPanel;
   int64_t nPanels = (static_cast<int64_t>(rows_) + P - 1) / P;
   nPanels += nPanels % 2;  // scanPanels reads panels in pairs
@@ -283,6 +369,57 @@ PackedItems::PackedItems(const MatrixView& items, int threads) : rows_(items.row
       }
     }
   });
+  buildHalf(items, nPanels, threads);
+}
+
+namespace {
+
+// Round-to-nearest-even bfloat16 of a finite float (the upper 16 bits of the rounded value).
+uint32_t toBf16(float x) {
+  uint32_t b;
+  std::memcpy(&b, &x, 4);
+  return (b + 0x7FFFu + ((b >> 16) & 1u)) >> 16;
+}
+float fromBf16(uint32_t h) {
+  const uint32_t b = h << 16;
+  float x;
+  std::memcpy(&x, &b, 4);
+  return x;
+}
+
+}  // namespace
+
+void PackedItems::buildHalf(const MatrixView& items, int64_t nPanels, int threads) {
+  constexpr int P = kPanel;
+  const int32_t w = width_, n = rows_;
+  for (int64_t j = 0; j < static_cast<int64_t>(n) * w; ++j)
+    if (!std::isfinite(items.data[j]) || std::fabs(items.data[j]) > 1e30f) return;  // no bf16 route
+  half_.assign(static_cast<size_t>(nPanels) * (P / 2) * w, 0u);
+  bound_.assign(static_cast<size_t>(nPanels) * P, 0.0f);
+  // gamma_w bounds the relative rounding of a w-term float sum (any order, FMA or not); 4 eps more
+  // covers rounding A +- E and the comparisons; the 2^-10 factor covers rounding w_i itself.
+  const double eps = std::ldexp(1.0, -24), gamma = w * eps / (1 - w * eps);
+  parallelChunks(nPanels, resolveThreads(threads, nPanels), [&](int64_t begin, int64_t end, int) {
+    for (int64_t q = begin; q < end; ++q) {
+      uint32_t* panel = half_.data() + q * (P / 2) * w;
+      for (int j = 0; j < P; ++j) {
+        const int64_t item = q * P + j;
+        if (item >= n) break;
+        const float* v = items.data + item * w;
+        double r2 = 0, v2 = 0;
+        const int word = (j % 8) + 8 * (j / 16), shift = (j / 8) % 2 ? 16 : 0;
+        for (int32_t p = 0; p < w; ++p) {
+          const uint32_t h = toBf16(v[p]);
+          panel[p * (P / 2) + word] |= h << shift;
+          const double d = static_cast<double>(v[p]) - fromBf16(h);
+          r2 += d * d, v2 += static_cast<double>(v[p]) * v[p];
+        }
+        const double r = std::sqrt(r2), nv = std::sqrt(v2);
+        const double bound = (r + (gamma + 4 * eps) * (2 * nv + r)) * (1 + std::ldexp(1.0, -10)) + 1e-35;
+        bound_[q * P + j] = std::nextafter(static_cast<float>(bound), INFINITY);
+      }
+    }
+  });
 }
 
 int32_t retrieveOne(const PackedItems& items, const float* user, const int32_t* exclude, int64_t nExclude,
@@ -294,7 +431,7 @@ int32_t retrieveOne(const PackedItems& items, const float* user, const int32_t* 
   thread_local OneScratch ws;
   const ItemAccess access{items.panels(), items.width(), true};
   return rankOne(user, access, items.rows(), eval::RowCursor(exclude, exclude ? exclude + nExclude : nullptr), spec, ws,
-                 outItems, outScores);
+                 outItems, outScores, &items);
 }
 
 void normalizeItemList(std::vector<int32_t>& ids, int32_t nItems, const char* what) {

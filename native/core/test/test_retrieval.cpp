@@ -261,3 +261,27 @@ TEST(retrieve_one_rejects_bad_lists) {
   CHECK_EQ(one(), 0);
   CHECK_EQ(items[0], -1);
 }
+
+// The bf16 route must stay exact where bf16 cannot tell items apart: near-duplicate items (all
+// intervals overlap, the exact rescore decides), and a table it must refuse (a huge value).
+TEST(retrieve_one_bf16_route_exact_on_near_ties) {
+  for (int variant = 0; variant < 2; ++variant) {
+    Problem p = evaltest::randomProblem(30, 700, 64, false, 66 + variant);
+    for (int32_t i = 0; i < p.nItems; ++i)
+      for (int32_t q = 0; q < p.dim; ++q)
+        p.V[i * p.dim + q] = p.V[(i % 3) * p.dim + q] * (1.0f + 1e-6f * static_cast<float>(i % 97));
+    if (variant == 1) p.V[5] = 3e31f;
+    const rf::PackedItems packed(p.items());
+    CHECK_EQ(packed.halfPanels() != nullptr, variant == 0);
+    std::vector<int32_t> q;
+    for (int32_t u = 0; u < p.nUsers; ++u) q.push_back(u);
+    const std::vector<int32_t> deny = {1, 4, 7, 10};
+    for (int32_t k : {1, 10, 50}) {
+      rf::RetrievalSpec s;
+      s.k = k, s.exclude = &p.train, s.deny = deny.data(), s.nDeny = 4;
+      const Lists one = runOne(p, packed, q, s), tiled = run(p, q, s);
+      CHECK(one.items == tiled.items);
+      CHECK(std::memcmp(one.scores.data(), tiled.scores.data(), sizeof(float) * one.scores.size()) == 0);
+    }
+  }
+}

@@ -31,6 +31,15 @@ struct RetrievalSpec {
 // An item table packed once for single-query serving: panels of kPanel items stored
 // dimension-major ([panel][p][j]) at full width, so a query scans contiguous vectors and a prefix
 // of width d reads only the first d rows of each panel.
+//
+// Full-width queries without an allow list or shortlist take a faster exact route: a scan of a
+// bfloat16 copy (half the bytes) gives every item an approximate score A_i with a certified error
+// bound |A_i - S_i| <= ||u|| * w_i against the float score S_i the tiled path computes (w_i covers
+// the bf16 rounding of item i and the float rounding of both sums); only the items whose interval
+// can reach the k-th best lower bound are rescored exactly, from the row-major table. The result
+// is the exact top-k with bit-identical scores.
+//
+// `items` must outlive the PackedItems: the exact rescoring reads its rows.
 class PackedItems {
  public:
   static constexpr int kPanel = 32;
@@ -38,11 +47,21 @@ class PackedItems {
   int32_t rows() const { return rows_; }
   int32_t width() const { return width_; }
   const float* panels() const { return panels_; }
+  const float* source() const { return source_; }
+  // The bf16 panels (kPanel / 2 words per dimension: word w holds item w % 8 + 16 * (w / 8) in its
+  // low half and that item + 8 in its high half) and per-item bounds w_i; empty when the table
+  // holds non-finite values or values too large for bf16.
+  const uint32_t* halfPanels() const { return half_.empty() ? nullptr : half_.data(); }
+  const float* halfBounds() const { return bound_.data(); }
 
  private:
   int32_t rows_ = 0, width_ = 0;
+  const float* source_ = nullptr;
   std::vector<float> storage_;  // over-allocated: 64-byte aligned, zero phantom items to an even panel count
   const float* panels_ = nullptr;
+  std::vector<uint32_t> half_;
+  std::vector<float> bound_;
+  void buildHalf(const MatrixView& items, int64_t nPanels, int threads);
 };
 
 // For each query q (a row of `users`), writes its top min(k, candidates) items best first to
