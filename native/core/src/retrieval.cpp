@@ -219,7 +219,7 @@ int32_t rankOne(const float* u, const ItemAccess& items, int32_t nItems, eval::R
       dot8(u, rows, m, items.stride(), d, ws.panel.data(), sc);
       for (int j = 0; j < m; ++j) top.offer(sc[j], spec.allow[g + j]);
     }
-  } else {  // only called with packed items
+  } else {  // only called with `packed`
     double un2 = 0;
     if (packed && packed->halfPanels() && d == width && !rerank)
       for (int32_t p = 0; p < width; ++p) un2 += static_cast<double>(u[p]) * u[p];
@@ -227,7 +227,7 @@ int32_t rankOne(const float* u, const ItemAccess& items, int32_t nItems, eval::R
     if (packed && packed->halfPanels() && d == width && !rerank && std::isfinite(unorm))
       rankHalf(u, *packed, exclude, spec, static_cast<int32_t>(cap), top, ws, unorm);
     else
-      scanPanels(u, items.base, width, d, nItems, top);
+      scanPanels(u, packed->panels(), width, d, nItems, top);
   }
   const int len = top.finish();
   Candidate* c = ws.heap.data();
@@ -429,7 +429,7 @@ int32_t retrieveOne(const PackedItems& items, const float* user, const int32_t* 
   checkItemList(spec.allow, spec.allow ? spec.nAllow : 0, items.rows(), "allow");
   checkItemList(spec.deny, spec.deny ? spec.nDeny : 0, items.rows(), "deny");
   thread_local OneScratch ws;
-  const ItemAccess access{items.panels(), items.width(), true};
+  const ItemAccess access{items.source(), items.width(), false};  // gathers read whole rows (4 cache lines at d = 64)
   return rankOne(user, access, items.rows(), eval::RowCursor(exclude, exclude ? exclude + nExclude : nullptr), spec, ws,
                  outItems, outScores, &items);
 }
