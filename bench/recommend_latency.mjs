@@ -69,6 +69,8 @@ const variants = [
   { name: `prefix d16 top-${k}`, options: { k, dim: 16 } },
   { name: `coarse-to-fine d16 shortlist 200 -> d64 top-${k}`, options: { k, dim: 16, shortlist: 200 } },
   { name: `coarse-to-fine d8 shortlist 200 -> d64 top-${k}`, options: { k, dim: 8, shortlist: 200 } },
+  { name: `coarse-to-fine d16 shortlist 50 -> d64 top-${k}`, options: { k, dim: 16, shortlist: 50 } },
+  { name: `coarse-to-fine d32 shortlist 50 -> d64 top-${k}`, options: { k, dim: 32, shortlist: 50 } },
   { name: `full d64 top-${k}, allow 1000 random items`, options: { k, allow: Int32Array.from({ length: 1000 }, () => Math.floor(rand() * model.nItems)) } },
 ];
 
