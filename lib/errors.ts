@@ -18,6 +18,8 @@
  * - `E_DISPOSED`: an object was used after `dispose()`.
  * - `E_BUSY`: the object is already running an exclusive operation (e.g. a second `fit()` on a
  *   model that is training); retry after the first one ends.
+ * - `E_NOT_READY`: a synchronous call needs state that only an async call builds (e.g.
+ *   `recommendSync` before the model's final embeddings were computed: await `warmup()` first).
  * - `E_BACKEND_UNAVAILABLE`: the requested device/backend is not available in this build/machine.
  * - `E_OUT_OF_MEMORY`: a native allocation failed.
  * - `E_INTERNAL`: an invariant did not hold (a bug: please report it).
@@ -34,13 +36,14 @@ export type ErrorCode =
   | 'E_ABORTED'
   | 'E_DISPOSED'
   | 'E_BUSY'
+  | 'E_NOT_READY'
   | 'E_BACKEND_UNAVAILABLE'
   | 'E_OUT_OF_MEMORY'
   | 'E_INTERNAL';
 
 const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'E_INVALID_ARG', 'E_TYPE', 'E_SHAPE', 'E_OUT_OF_RANGE', 'E_NONFINITE', 'E_PARSE', 'E_EMPTY', 'E_IO',
-  'E_ABORTED', 'E_DISPOSED', 'E_BUSY', 'E_BACKEND_UNAVAILABLE', 'E_OUT_OF_MEMORY', 'E_INTERNAL',
+  'E_ABORTED', 'E_DISPOSED', 'E_BUSY', 'E_NOT_READY', 'E_BACKEND_UNAVAILABLE', 'E_OUT_OF_MEMORY', 'E_INTERNAL',
 ]);
 
 /** Where in an input file an error was found. */

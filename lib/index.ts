@@ -25,6 +25,7 @@ export { levelKey, type EmbeddingOptions } from './prefix.js';
 export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
 export {
   LightGCN, MF, type LightGCNOptions, type LightGCNConfig, type RecommendOptions, type Recommendation, type BatchRecommendation,
+  type RecommendManyOptions, type RecommendOutput,
 } from './lightgcn.js';
 export {
   Interact2Vec, type Interact2VecOptions, type Interact2VecFitOptions, type Interact2VecEpochEvent, type Interact2VecScoring,

@@ -118,9 +118,16 @@ export interface NativeLightGcn {
   finalEmbeddings(threads: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ users: Float32Array; items: Float32Array }>;
   exportState(cancel?: NativeCancelToken, progress?: ProgressFn): Promise<RawLightGcnState>;
   importState(state: RawLightGcnState, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
-  /** dim: prefix width of the ranking score (0 = full); shortlist > 0: rerank that many at full width. */
+  /**
+   * dim: prefix width of the ranking score (0 = full); shortlist > 0: rerank that many at full width;
+   * allow / deny: optional item lists (only these / never these).
+   */
   recommend(users: Int32Array, k: number, excludeTrain: boolean, threads: number, dim: number, shortlist: number,
+    allow: Int32Array | undefined, deny: Int32Array | undefined,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ items: Int32Array; scores: Float32Array }>;
+  /** One user on the calling thread, from the table cached by finalEmbeddings; real results only (no padding). */
+  recommendSync(user: number, k: number, excludeTrain: boolean, dim: number, shortlist: number,
+    allow: Int32Array | undefined, deny: Int32Array | undefined): { items: Int32Array; scores: Float32Array };
   trainMatrix(): NativeCsr;
   info(): { users: number; items: number; dim: number; layers: number; initStd: number; init: 'normal' | 'xavier'; seed: number;
     trainer: boolean; busy: boolean };

@@ -101,10 +101,14 @@ class FinalJob : public Job {
     const auto split = all->begin() + static_cast<int64_t>(state_->model.config.users) * state_->model.config.dim;
     users_.assign(all->begin(), split);
     items_.assign(split, all->end());
+    const rf::LightGcnConfig& c = state_->model.config;
+    packed_ = std::make_shared<const rf::PackedItems>(
+        rf::MatrixView{all->data() + static_cast<int64_t>(c.users) * c.dim, c.items, c.dim}, threads_);
     final_ = std::move(all);
   }
   Napi::Value Result(Napi::Env env) override {
     state_->final = std::move(final_);  // main thread: recommend jobs see either table, whole
+    state_->packed = std::move(packed_);
     return userItemTables(env, std::move(users_), std::move(items_));
   }
 
@@ -113,6 +117,7 @@ class FinalJob : public Job {
   BusyLease lease_;
   std::shared_ptr<LightGcnState> state_;
   std::shared_ptr<const std::vector<float>> final_;
+  std::shared_ptr<const rf::PackedItems> packed_;
   std::vector<float> users_, items_;
 };
 
@@ -127,7 +132,9 @@ void LightGcnWrap::Register(Napi::Env env, Napi::Object exports) {
        InstanceMethod<&LightGcnWrap::TrainEpoch>("trainEpoch"),
        InstanceMethod<&LightGcnWrap::FinalEmbeddings>("finalEmbeddings"),
        InstanceMethod<&LightGcnWrap::ExportState>("exportState"), InstanceMethod<&LightGcnWrap::ImportState>("importState"),
-       InstanceMethod<&LightGcnWrap::Recommend>("recommend"), InstanceMethod<&LightGcnWrap::TrainMatrix>("trainMatrix"),
+       InstanceMethod<&LightGcnWrap::Recommend>("recommend"),
+       InstanceMethod<&LightGcnWrap::RecommendSync>("recommendSync"),
+       InstanceMethod<&LightGcnWrap::TrainMatrix>("trainMatrix"),
        InstanceMethod<&LightGcnWrap::Info>("info"), InstanceMethod<&LightGcnWrap::Dispose>("dispose")});
   addonState(env).lightGcnCtor = Napi::Persistent(ctor);
   exports.Set("NativeLightGcn", ctor);
@@ -163,6 +170,9 @@ Napi::Value LightGcnWrap::ImportState(const Napi::CallbackInfo& info) {
 }
 Napi::Value LightGcnWrap::Recommend(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return startRecommend(info.Env(), state(info.Env()), info); });
+}
+Napi::Value LightGcnWrap::RecommendSync(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return recommendSync(info.Env(), *state(info.Env()), info); });
 }
 
 // Shares the graph's memory (aliasing shared_ptr), like NativeGraph.userItems().

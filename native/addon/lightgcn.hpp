@@ -9,7 +9,8 @@
 //   m.finalEmbeddings(threads)        -> Promise<{users, items}>, also cached for recommend
 //   m.exportState()                   -> Promise<{ego, m?, v?, steps}>
 //   m.importState({ego, m?, v?, steps}) -> Promise<void>
-//   m.recommend(users, k, excludeTrain, threads, dim, shortlist) -> Promise<{items, scores}> (see recommend.cpp)
+//   m.recommend(users, k, excludeTrain, threads, dim, shortlist, allow?, deny?) -> Promise<{items, scores}> (see recommend.cpp)
+//   m.recommendSync(user, k, excludeTrain, dim, shortlist, allow?, deny?) -> {items, scores} (synchronous, see recommend.cpp)
 //   m.trainMatrix() -> NativeCsr (the train user -> items matrix the model was built on)
 //   m.info() -> {users, items, dim, layers, initStd, seed, steps, trainer}, m.dispose()
 // Jobs that read or write the embedding table take the model's busy flag: a second one while
@@ -24,6 +25,7 @@
 #include "busy_lease.hpp"
 #include "recforge/csr.hpp"
 #include "recforge/lightgcn.hpp"
+#include "recforge/retrieval.hpp"
 
 namespace rfaddon {
 
@@ -36,6 +38,8 @@ struct LightGcnState {
   // Final embeddings of the last finalEmbeddings job, (users + items) x dim. Replaced on the main
   // thread only, so recommend jobs can hold the old table while training moves on.
   std::shared_ptr<const std::vector<float>> final;
+  // The item rows of `final` packed for recommendSync; set and reset together with `final`.
+  std::shared_ptr<const rf::PackedItems> packed;
 };
 
 using BusyLease = BusyLeaseOf<LightGcnState>;
@@ -55,6 +59,7 @@ class LightGcnWrap : public Napi::ObjectWrap<LightGcnWrap> {
   Napi::Value ExportState(const Napi::CallbackInfo& info);
   Napi::Value ImportState(const Napi::CallbackInfo& info);
   Napi::Value Recommend(const Napi::CallbackInfo& info);
+  Napi::Value RecommendSync(const Napi::CallbackInfo& info);
   Napi::Value TrainMatrix(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
@@ -65,6 +70,7 @@ class LightGcnWrap : public Napi::ObjectWrap<LightGcnWrap> {
 Napi::Value startExportState(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info);
 Napi::Value startImportState(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info);
 Napi::Value startRecommend(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info);
+Napi::Value recommendSync(Napi::Env env, const LightGcnState& s, const Napi::CallbackInfo& info);
 
 void registerLightGcnFunctions(Napi::Env env, Napi::Object exports);
 

@@ -31,6 +31,8 @@ class RowCursor {
   RowCursor(const Csr* a, int32_t row) {
     if (a) p_ = a->rowBegin(row), end_ = a->rowEnd(row);
   }
+  // A sorted id list [begin, end) instead of a CSR row.
+  RowCursor(const int32_t* begin, const int32_t* end) : p_(begin), end_(end) {}
   bool contains(int32_t x) {
     while (p_ != end_ && *p_ < x) ++p_;
     return p_ != end_ && *p_ == x;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -37,6 +39,210 @@ RF_HOT_CLONES void rescore(const float* u, const float* items, int32_t width, Ca
     for (int32_t p = 0; p < width; ++p) acc += u[p] * simd::load8(panel + p * kL);
     for (int j = 0; j < m; ++j) cands[g + j].score = acc[j] != acc[j] ? -INFINITY : acc[j];
   }
+}
+
+// Where item i's coordinates live: row-major rows (stride 1 between coordinates) or a
+// PackedItems panel (stride kPanel).
+struct ItemAccess {
+  const float* base;
+  int32_t width;
+  bool packed;
+  const float* row(int32_t i) const {
+    constexpr int P = PackedItems::kPanel;
+    return packed ? base + static_cast<int64_t>(i / P) * P * width + i % P : base + static_cast<int64_t>(i) * width;
+  }
+  int64_t stride() const { return packed ? PackedItems::kPanel : 1; }
+};
+
+// Scores over the first w coordinates of up to 8 items (rows[0..m)): lane j runs acc += u[p] *
+// x_j[p] for p ascending, the micro-kernel's sequence, so the scores equal the tiled path's.
+RF_HOT_CLONES void dot8(const float* u, const float* const* rows, int m, int64_t cs, int32_t w, float* panel,
+                        float* out) {
+  constexpr int kL = simd::kLanes;
+  for (int j = 0; j < kL; ++j) {
+    const float* v = j < m ? rows[j] : nullptr;
+    for (int32_t p = 0; p < w; ++p) panel[p * kL + j] = v ? v[p * cs] : 0.0f;
+  }
+  simd::f32x8 acc{};
+  for (int32_t p = 0; p < w; ++p) acc += u[p] * simd::load8(panel + p * kL);
+  for (int j = 0; j < m; ++j) out[j] = acc[j];
+}
+
+// Offers every item to `top` in id order, scoring two panels at a time (8 independent
+// accumulator chains) on the first d coordinates; a pair of panels none of whose scores beats a
+// full heap's threshold is dropped without touching the masks.
+RF_HOT_CLONES void scanPanels(const float* u, const float* panels, int32_t width, int32_t d, int32_t nItems,
+                              eval::TopK& top) {
+  using simd::f32x8;
+  constexpr int P = PackedItems::kPanel;
+  const int64_t ps = static_cast<int64_t>(width) * P;
+  alignas(32) float tmp[2 * P];
+  for (int32_t i0 = 0; i0 < nItems; i0 += 2 * P) {
+    const float* a = panels + static_cast<int64_t>(i0 / P) * ps;
+    const float* b = a + ps;  // a zero phantom panel past the end when the count is odd
+    f32x8 a0{}, a1{}, a2{}, a3{}, b0{}, b1{}, b2{}, b3{};
+    for (int32_t p = 0; p < d; ++p) {
+      const float x = u[p];
+      const float* pa = a + p * P;
+      const float* pb = b + p * P;
+      a0 += x * simd::load8(pa), a1 += x * simd::load8(pa + 8), a2 += x * simd::load8(pa + 16), a3 += x * simd::load8(pa + 24);
+      b0 += x * simd::load8(pb), b1 += x * simd::load8(pb + 8), b2 += x * simd::load8(pb + 16), b3 += x * simd::load8(pb + 24);
+    }
+    if (top.full()) {
+      const f32x8 t = simd::splat8(top.threshold());
+      const auto hit = (a0 > t) | (a1 > t) | (a2 > t) | (a3 > t) | (b0 > t) | (b1 > t) | (b2 > t) | (b3 > t);
+      bool any = false;
+      for (int j = 0; j < simd::kLanes; ++j) any |= hit[j] != 0;
+      if (!any) continue;
+    }
+    simd::store8(tmp, a0), simd::store8(tmp + 8, a1), simd::store8(tmp + 16, a2), simd::store8(tmp + 24, a3);
+    simd::store8(tmp + 32, b0), simd::store8(tmp + 40, b1), simd::store8(tmp + 48, b2), simd::store8(tmp + 56, b3);
+    const int n = std::min(2 * P, nItems - i0);
+    for (int j = 0; j < n; ++j) top.offer(tmp[j], i0 + j);
+  }
+}
+
+// The bf16 route's scan: every item's interval [A - E, A + E] around its approximate score;
+// lower bounds feed `lower` (a top-k of lower bounds, masked like the exact heap), and items whose
+// upper bound reaches the current k-th lower bound are appended to `cand` (ascending ids) with it.
+RF_HOT_CLONES void scanHalf(const float* u, float unorm, const uint32_t* half, const float* bounds, int32_t width,
+                            int32_t nItems, eval::TopK& lower, std::vector<Candidate>& cand) {
+  using simd::f32x8;
+  typedef uint32_t u32x8 __attribute__((vector_size(32)));
+  constexpr int P = PackedItems::kPanel;
+  const int64_t ps = static_cast<int64_t>(width) * (P / 2);
+  const u32x8 hiMask = u32x8{} + 0xFFFF0000u;
+  auto lo = [](u32x8 x) { return reinterpret_cast<f32x8>(x << 16); };
+  auto hi = [&](u32x8 x) { return reinterpret_cast<f32x8>(x & hiMask); };
+  const f32x8 un = simd::splat8(unorm);
+  alignas(32) float up[2 * P], lw[2 * P];
+  for (int32_t i0 = 0; i0 < nItems; i0 += 2 * P) {
+    const uint32_t* a = half + static_cast<int64_t>(i0 / P) * ps;
+    const uint32_t* b = a + ps;
+    f32x8 acc[8] = {};
+    for (int32_t p = 0; p < width; ++p) {
+      const f32x8 x = simd::splat8(u[p]);
+      u32x8 wa0, wa1, wb0, wb1;
+      std::memcpy(&wa0, a + p * (P / 2), 32), std::memcpy(&wa1, a + p * (P / 2) + 8, 32);
+      std::memcpy(&wb0, b + p * (P / 2), 32), std::memcpy(&wb1, b + p * (P / 2) + 8, 32);
+      acc[0] += x * lo(wa0), acc[1] += x * hi(wa0), acc[2] += x * lo(wa1), acc[3] += x * hi(wa1);
+      acc[4] += x * lo(wb0), acc[5] += x * hi(wb0), acc[6] += x * lo(wb1), acc[7] += x * hi(wb1);
+    }
+    const float tau = lower.full() ? lower.threshold() : -INFINITY;
+    const f32x8 t = simd::splat8(tau);
+    const float* bd = bounds + i0;
+    bool any = false;
+    for (int g = 0; g < 8; ++g) {
+      const f32x8 e = un * simd::load8(bd + g * 8);
+      const f32x8 hiv = acc[g] + e;
+      simd::store8(up + g * 8, hiv), simd::store8(lw + g * 8, acc[g] - e);
+      const auto h = hiv >= t;
+      for (int j = 0; j < simd::kLanes; ++j) any |= h[j] != 0;
+    }
+    if (!any) continue;
+    const int n = std::min(2 * P, nItems - i0);
+    for (int j = 0; j < n; ++j) {
+      const float ub = up[j];
+      if (!(ub >= (lower.full() ? lower.threshold() : -INFINITY))) continue;
+      lower.offer(lw[j], i0 + j);
+      cand.push_back({ub, i0 + j});
+    }
+  }
+}
+
+void checkItemList(const int32_t* ids, int64_t n, int32_t nItems, const char* what) {
+  for (int64_t j = 0; j < n; ++j) {
+    if (ids[j] < 0 || ids[j] >= nItems)
+      fail(code::kOutOfRange, std::string(what) + "[" + std::to_string(j) + "] = " + std::to_string(ids[j]) +
+                                  " is outside [0, " + std::to_string(nItems) + ")");
+    if (j > 0 && ids[j] <= ids[j - 1])
+      fail(code::kInvalidArgument, std::string(what) + " must be ascending without duplicates");
+  }
+}
+
+// Scratch of one query at a time.
+struct OneScratch {
+  std::vector<Candidate> heap;
+  std::vector<float> panel;
+  std::vector<Candidate> lower, cand;
+};
+
+// The bf16 route (see PackedItems): exact full-width top-k (cap items) into ws.heap via `top`.
+void rankHalf(const float* u, const PackedItems& items, eval::RowCursor exclude, const RetrievalSpec& spec,
+              int32_t cap, eval::TopK& top, OneScratch& ws, float unorm) {
+  const int32_t width = items.width();
+  if (ws.lower.size() < static_cast<size_t>(cap)) ws.lower.resize(cap);
+  eval::TopK lower;
+  lower.reset(ws.lower.data(), cap, exclude, eval::RowCursor(spec.deny, spec.deny + spec.nDeny));
+  ws.cand.clear();
+  scanHalf(u, unorm, items.halfPanels(), items.halfBounds(), width, items.rows(), lower, ws.cand);
+  const float tau = lower.full() ? lower.threshold() : -INFINITY;
+  const float* rows[simd::kLanes];
+  int32_t ids[simd::kLanes];
+  float sc[simd::kLanes];
+  int m = 0;
+  auto flush = [&] {
+    dot8(u, rows, m, 1, width, ws.panel.data(), sc);
+    for (int j = 0; j < m; ++j) top.offer(sc[j], ids[j]);
+    m = 0;
+  };
+  for (const Candidate& c : ws.cand) {
+    if (!(c.score >= tau)) continue;
+    ids[m] = c.item, rows[m] = items.source() + static_cast<int64_t>(c.item) * width;
+    if (++m == simd::kLanes) flush();
+  }
+  if (m) flush();
+}
+
+// One query's ranking: allow-list gather or a full panel scan, then the optional rerank. Writes
+// k slots (padding included); returns the number of real results.
+int32_t rankOne(const float* u, const ItemAccess& items, int32_t nItems, eval::RowCursor exclude,
+                const RetrievalSpec& spec, OneScratch& ws, int32_t* outItems, float* outScores,
+                const PackedItems* packed = nullptr) {
+  const int32_t k = spec.k, width = items.width, d = spec.dim == 0 ? width : spec.dim;
+  std::fill(outItems, outItems + k, -1);
+  std::fill(outScores, outScores + k, -std::numeric_limits<float>::infinity());
+  const bool rerank = spec.shortlist > 0;
+  int64_t cap = std::min<int64_t>(rerank ? spec.shortlist : k, nItems);
+  if (spec.allow) cap = std::min<int64_t>(cap, spec.nAllow);
+  if (cap == 0) return 0;
+  if (ws.heap.size() < static_cast<size_t>(cap)) ws.heap.resize(cap);
+  if (ws.panel.size() < static_cast<size_t>(width) * simd::kLanes) ws.panel.resize(static_cast<size_t>(width) * simd::kLanes);
+  eval::TopK top;
+  top.reset(ws.heap.data(), static_cast<int>(cap), exclude, eval::RowCursor(spec.deny, spec.deny + spec.nDeny));
+  const float* rows[simd::kLanes];
+  float sc[simd::kLanes];
+  if (spec.allow) {
+    for (int64_t g = 0; g < spec.nAllow; g += simd::kLanes) {
+      const int m = static_cast<int>(std::min<int64_t>(simd::kLanes, spec.nAllow - g));
+      for (int j = 0; j < m; ++j) rows[j] = items.row(spec.allow[g + j]);
+      dot8(u, rows, m, items.stride(), d, ws.panel.data(), sc);
+      for (int j = 0; j < m; ++j) top.offer(sc[j], spec.allow[g + j]);
+    }
+  } else {  // only called with `packed`
+    double un2 = 0;
+    if (packed && packed->halfPanels() && d == width && !rerank)
+      for (int32_t p = 0; p < width; ++p) un2 += static_cast<double>(u[p]) * u[p];
+    const float unorm = std::nextafter(static_cast<float>(std::sqrt(un2)), INFINITY);
+    if (packed && packed->halfPanels() && d == width && !rerank && std::isfinite(unorm))
+      rankHalf(u, *packed, exclude, spec, static_cast<int32_t>(cap), top, ws, unorm);
+    else
+      scanPanels(u, packed->panels(), width, d, nItems, top);
+  }
+  const int len = top.finish();
+  Candidate* c = ws.heap.data();
+  const int take = std::min<int>(len, k);
+  if (rerank) {
+    for (int g = 0; g < len; g += simd::kLanes) {
+      const int m = std::min(simd::kLanes, len - g);
+      for (int j = 0; j < m; ++j) rows[j] = items.row(c[g + j].item);
+      dot8(u, rows, m, items.stride(), width, ws.panel.data(), sc);
+      for (int j = 0; j < m; ++j) c[g + j].score = sc[j] != sc[j] ? -INFINITY : sc[j];
+    }
+    std::partial_sort(c, c + take, c + len, eval::Better{});
+  }
+  for (int t = 0; t < take; ++t) outItems[t] = c[t].item, outScores[t] = c[t].score;
+  return take;
 }
 
 struct Workspace {
@@ -73,6 +279,24 @@ void retrieveTopK(const MatrixView& users, const MatrixView& items, const int32_
     if (queries[q] < 0 || queries[q] >= users.rows)
       fail(code::kOutOfRange, "retrieve: queries[" + std::to_string(q) + "] = " + std::to_string(queries[q]) +
                                   " is outside [0, " + std::to_string(users.rows) + ")");
+  checkItemList(spec.allow, spec.allow ? spec.nAllow : 0, items.rows, "allow");
+  checkItemList(spec.deny, spec.deny ? spec.nDeny : 0, items.rows, "deny");
+  if (spec.allow) {  // a gather per query over the allowed items, queries spread over threads
+    const ItemAccess access{items.data, users.cols, false};
+    const int workers = resolveThreads(spec.threads, n);
+    std::vector<OneScratch> scratch(std::max(workers, 1));
+    std::atomic<int64_t> finished{0};
+    parallelTasks(n, workers, [&](int64_t q, int worker) {
+      if (q % 64 == 0) ctl.checkCancelled();
+      const int32_t u = queries[q];
+      const eval::RowCursor ex(spec.exclude, u);
+      rankOne(users.data + static_cast<int64_t>(u) * users.cols, access, items.rows, ex, spec, scratch[worker],
+              outItems + q * spec.k, outScores + q * spec.k);
+      const int64_t f = ++finished;
+      if (f % 64 == 0 || f == n) ctl.report(static_cast<double>(f) / n);
+    });
+    return;
+  }
 
   const int32_t k = spec.k, width = users.cols, nItems = items.rows;
   std::fill(outItems, outItems + n * k, -1);
@@ -101,7 +325,7 @@ void retrieveTopK(const MatrixView& users, const MatrixView& items, const int32_
     const int32_t* ids = queries + begin;
     for (int r = 0; r < nu; ++r)
       ws.tops[r].reset(ws.heaps.data() + static_cast<int64_t>(r) * cap, cap, eval::RowCursor(spec.exclude, ids[r]),
-                       eval::RowCursor());
+                       eval::RowCursor(spec.deny, spec.deny ? spec.deny + spec.nDeny : nullptr));
     for (int32_t i0 = 0; i0 < nItems; i0 += kScoreTileItems) {
       const int ni = std::min(kScoreTileItems, nItems - i0);
       scorer.score(ids, nu, i0, ni, ws.scores.data(), kScoreTileItems);
@@ -121,6 +345,102 @@ void retrieveTopK(const MatrixView& users, const MatrixView& items, const int32_
     }
     ctl.report(static_cast<double>(++done) / nBlocks);
   });
+}
+
+PackedItems::PackedItems(const MatrixView& items, int threads)
+    : rows_(items.rows), width_(items.cols), source_(items.data) {
+  constexpr int P = kPanel;
+  int64_t nPanels = (static_cast<int64_t>(rows_) + P - 1) / P;
+  nPanels += nPanels % 2;  // scanPanels reads panels in pairs
+  const int64_t panelFloats = static_cast<int64_t>(P) * width_;
+  storage_.assign(nPanels * panelFloats + 16, 0.0f);
+  const auto addr = reinterpret_cast<uintptr_t>(storage_.data());
+  panels_ = storage_.data() + ((64 - addr % 64) % 64) / sizeof(float);
+  float* dst = const_cast<float*>(panels_);
+  const int32_t w = width_, n = rows_;
+  parallelChunks(nPanels, resolveThreads(threads, nPanels), [&](int64_t begin, int64_t end, int) {
+    for (int64_t q = begin; q < end; ++q) {
+      float* panel = dst + q * panelFloats;
+      const int64_t first = q * P;
+      const int cols = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(P, n - first)));
+      for (int j = 0; j < cols; ++j) {
+        const float* v = items.data + (first + j) * w;
+        for (int32_t p = 0; p < w; ++p) panel[p * P + j] = v[p];
+      }
+    }
+  });
+  buildHalf(items, nPanels, threads);
+}
+
+namespace {
+
+// Round-to-nearest-even bfloat16 of a finite float (the upper 16 bits of the rounded value).
+uint32_t toBf16(float x) {
+  uint32_t b;
+  std::memcpy(&b, &x, 4);
+  return (b + 0x7FFFu + ((b >> 16) & 1u)) >> 16;
+}
+float fromBf16(uint32_t h) {
+  const uint32_t b = h << 16;
+  float x;
+  std::memcpy(&x, &b, 4);
+  return x;
+}
+
+}  // namespace
+
+void PackedItems::buildHalf(const MatrixView& items, int64_t nPanels, int threads) {
+  constexpr int P = kPanel;
+  const int32_t w = width_, n = rows_;
+  for (int64_t j = 0; j < static_cast<int64_t>(n) * w; ++j)
+    if (!std::isfinite(items.data[j]) || std::fabs(items.data[j]) > 1e30f) return;  // no bf16 route
+  half_.assign(static_cast<size_t>(nPanels) * (P / 2) * w, 0u);
+  bound_.assign(static_cast<size_t>(nPanels) * P, 0.0f);
+  // gamma_w bounds the relative rounding of a w-term float sum (any order, FMA or not); 4 eps more
+  // covers rounding A +- E and the comparisons; the 2^-10 factor covers rounding w_i itself.
+  const double eps = std::ldexp(1.0, -24), gamma = w * eps / (1 - w * eps);
+  parallelChunks(nPanels, resolveThreads(threads, nPanels), [&](int64_t begin, int64_t end, int) {
+    for (int64_t q = begin; q < end; ++q) {
+      uint32_t* panel = half_.data() + q * (P / 2) * w;
+      for (int j = 0; j < P; ++j) {
+        const int64_t item = q * P + j;
+        if (item >= n) break;
+        const float* v = items.data + item * w;
+        double r2 = 0, v2 = 0;
+        const int word = (j % 8) + 8 * (j / 16), shift = (j / 8) % 2 ? 16 : 0;
+        for (int32_t p = 0; p < w; ++p) {
+          const uint32_t h = toBf16(v[p]);
+          panel[p * (P / 2) + word] |= h << shift;
+          const double d = static_cast<double>(v[p]) - fromBf16(h);
+          r2 += d * d, v2 += static_cast<double>(v[p]) * v[p];
+        }
+        const double r = std::sqrt(r2), nv = std::sqrt(v2);
+        const double bound = (r + (gamma + 4 * eps) * (2 * nv + r)) * (1 + std::ldexp(1.0, -10)) + 1e-35;
+        bound_[q * P + j] = std::nextafter(static_cast<float>(bound), INFINITY);
+      }
+    }
+  });
+}
+
+int32_t retrieveOne(const PackedItems& items, const float* user, const int32_t* exclude, int64_t nExclude,
+                    const RetrievalSpec& spec, int32_t* outItems, float* outScores) {
+  if (items.width() < 1) fail(code::kShape, "retrieve: embeddings must have at least one column");
+  validateRetrieval(spec, items.width());
+  checkItemList(spec.allow, spec.allow ? spec.nAllow : 0, items.rows(), "allow");
+  checkItemList(spec.deny, spec.deny ? spec.nDeny : 0, items.rows(), "deny");
+  thread_local OneScratch ws;
+  const ItemAccess access{items.source(), items.width(), false};  // gathers read whole rows (4 cache lines at d = 64)
+  return rankOne(user, access, items.rows(), eval::RowCursor(exclude, exclude ? exclude + nExclude : nullptr), spec, ws,
+                 outItems, outScores, &items);
+}
+
+void normalizeItemList(std::vector<int32_t>& ids, int32_t nItems, const char* what) {
+  for (size_t j = 0; j < ids.size(); ++j)
+    if (ids[j] < 0 || ids[j] >= nItems)
+      fail(code::kOutOfRange, std::string(what) + "[" + std::to_string(j) + "] = " + std::to_string(ids[j]) +
+                                  " is outside [0, " + std::to_string(nItems) + ")");
+  if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
 }
 
 }  // namespace rf

@@ -38,7 +38,9 @@ Lists naive(const Problem& p, const std::vector<int32_t>& queries, const rf::Ret
     const int32_t u = queries[q];
     std::vector<std::pair<double, int32_t>> all;
     for (int32_t i = 0; i < p.nItems; ++i)
-      if (!(s.exclude && s.exclude->contains(u, i))) all.push_back({dotPrefix(p, u, i, d), i});
+      if (!(s.exclude && s.exclude->contains(u, i)) && !(s.allow && !std::binary_search(s.allow, s.allow + s.nAllow, i)) &&
+          !(s.deny && std::binary_search(s.deny, s.deny + s.nDeny, i)))
+        all.push_back({dotPrefix(p, u, i, d), i});
     std::sort(all.begin(), all.end(), order);
     if (s.shortlist > 0) {
       all.resize(std::min<size_t>(all.size(), s.shortlist));
@@ -166,4 +168,120 @@ TEST(retrieve_rejects_bad_options) {
   const rf::Csr wrong = evaltest::csrFromSets(std::vector<std::set<int32_t>>(10), 39);
   s.exclude = &wrong;
   CHECK_THROWS_CODE(rf::retrieveTopK(p.users(), p.items(), q.data(), 1, s, items.data(), scores.data()), rf::code::kShape);
+}
+
+// The single-query path (packed panels, allow gather, deny, own exclude row) against the naive
+// reference (exact integer scores with ties) and bit for bit against retrieveTopK.
+namespace {
+
+Lists runOne(const Problem& p, const rf::PackedItems& packed, const std::vector<int32_t>& queries,
+             const rf::RetrievalSpec& s) {
+  Lists out;
+  out.items.assign(queries.size() * s.k, 7);
+  out.scores.assign(queries.size() * s.k, 7.0f);
+  for (size_t q = 0; q < queries.size(); ++q) {
+    const int32_t u = queries[q];
+    const int32_t* b = s.exclude ? s.exclude->rowBegin(u) : nullptr;
+    const int64_t n = s.exclude ? s.exclude->degree(u) : 0;
+    const int32_t got = rf::retrieveOne(packed, p.U.data() + static_cast<int64_t>(u) * p.dim, b, n, s,
+                                        out.items.data() + q * s.k, out.scores.data() + q * s.k);
+    int32_t real = 0;
+    while (real < s.k && out.items[q * s.k + real] >= 0) ++real;
+    CHECK_EQ(got, real);
+  }
+  return out;
+}
+
+void checkOne(bool integerValued, uint64_t seed, int32_t nItems, int32_t dim) {
+  const Problem p = evaltest::randomProblem(40, nItems, dim, integerValued, seed);
+  const rf::PackedItems packed(p.items(), 2);
+  CHECK_EQ(packed.rows(), nItems);
+  std::vector<int32_t> q;
+  for (int32_t u = 0; u < p.nUsers; ++u) q.push_back(u);
+  std::vector<int32_t> allow, deny, few;
+  for (int32_t i : {3, 17, 18, 40})
+    if (i < nItems) few.push_back(i);
+  for (int32_t i = 0; i < nItems; i += 3) allow.push_back(i);
+  for (int32_t i = 1; i < nItems; i += 5) deny.push_back(i);
+  struct Case { int32_t k, dim, shortlist; bool exclude; const std::vector<int32_t>* allow; const std::vector<int32_t>* deny; };
+  const Case cases[] = {{10, 0, 0, true, nullptr, nullptr},  {20, 0, 0, false, nullptr, &deny}, {10, 4, 0, true, nullptr, nullptr},
+                        {10, 4, 40, true, nullptr, &deny},   {10, 0, 0, true, &allow, nullptr}, {7, 3, 0, true, &allow, &deny},
+                        {10, 2, 30, false, &allow, &deny},   {10, 0, 0, true, &few, nullptr},   {1, 1, 0, true, nullptr, nullptr},
+                        {nItems + 5, 0, 0, true, nullptr, &deny}};
+  for (const Case& c : cases) {
+    rf::RetrievalSpec s;
+    s.k = c.k, s.dim = std::min(c.dim, dim), s.shortlist = c.shortlist, s.exclude = c.exclude ? &p.train : nullptr;
+    if (c.allow) s.allow = c.allow->data(), s.nAllow = static_cast<int64_t>(c.allow->size());
+    if (c.deny) s.deny = c.deny->data(), s.nDeny = static_cast<int64_t>(c.deny->size());
+    const std::string what = "k" + std::to_string(c.k) + " d" + std::to_string(c.dim) + " s" + std::to_string(c.shortlist) +
+                             (c.allow ? " allow" : "") + (c.deny ? " deny" : "");
+    const Lists one = runOne(p, packed, q, s), tiled = run(p, q, s), want = naive(p, q, s);
+    if (one.items != tiled.items) rftest::failAt(__FILE__, __LINE__, what + ": one != tiled");
+    if (std::memcmp(one.scores.data(), tiled.scores.data(), sizeof(float) * one.scores.size()) != 0)
+      rftest::failAt(__FILE__, __LINE__, what + ": scores differ bitwise from the tiled path");
+    if (integerValued && one.items != want.items) rftest::failAt(__FILE__, __LINE__, what + ": one != naive");
+    if (!integerValued && c.k <= 20)  // float vs double: deep in a full ranking near-ties may flip
+      for (size_t j = 0; j < want.items.size(); ++j)
+        if (one.items[j] != want.items[j]) rftest::failAt(__FILE__, __LINE__, what + ": slot " + std::to_string(j));
+  }
+}
+
+}  // namespace
+
+TEST(retrieve_one_matches_reference_and_tiled_exact_ties) { checkOne(true, 61, 1100, 19); }
+TEST(retrieve_one_matches_reference_and_tiled_real_scores) { checkOne(false, 62, 1077, 64); }
+TEST(retrieve_one_small_odd_tables) {
+  checkOne(true, 63, 5, 3);    // fewer items than a panel
+  checkOne(false, 64, 33, 8);  // one panel and one item: an odd panel count
+}
+
+TEST(retrieve_one_rejects_bad_lists) {
+  const Problem p = evaltest::randomProblem(4, 40, 8, true, 65);
+  const rf::PackedItems packed(p.items());
+  std::vector<int32_t> items(5);
+  std::vector<float> scores(5);
+  rf::RetrievalSpec s;
+  s.k = 5;
+  const std::vector<int32_t> out = {1, 40}, unsorted = {5, 2}, dup = {2, 2};
+  auto one = [&] { return rf::retrieveOne(packed, p.U.data(), nullptr, 0, s, items.data(), scores.data()); };
+  s.allow = out.data(), s.nAllow = 2;
+  CHECK_THROWS_CODE(one(), rf::code::kOutOfRange);
+  s.allow = unsorted.data();
+  CHECK_THROWS_CODE(one(), rf::code::kInvalidArgument);
+  s.allow = nullptr, s.deny = dup.data(), s.nDeny = 2;
+  CHECK_THROWS_CODE(one(), rf::code::kInvalidArgument);
+  s.deny = nullptr, s.k = 0;
+  CHECK_THROWS_CODE(one(), rf::code::kInvalidArgument);
+  std::vector<int32_t> list = {9, -1};
+  CHECK_THROWS_CODE(rf::normalizeItemList(list, 40, "allow"), rf::code::kOutOfRange);
+  list = {9, 3, 9, 0};
+  rf::normalizeItemList(list, 40, "allow");
+  CHECK((list == std::vector<int32_t>{0, 3, 9}));
+  s.k = 5, s.allow = list.data(), s.nAllow = 0;  // an empty allow list: nothing to return
+  CHECK_EQ(one(), 0);
+  CHECK_EQ(items[0], -1);
+}
+
+// The bf16 route must stay exact where bf16 cannot tell items apart: near-duplicate items (all
+// intervals overlap, the exact rescore decides), and a table it must refuse (a huge value).
+TEST(retrieve_one_bf16_route_exact_on_near_ties) {
+  for (int variant = 0; variant < 2; ++variant) {
+    Problem p = evaltest::randomProblem(30, 700, 64, false, 66 + variant);
+    for (int32_t i = 0; i < p.nItems; ++i)
+      for (int32_t q = 0; q < p.dim; ++q)
+        p.V[i * p.dim + q] = p.V[(i % 3) * p.dim + q] * (1.0f + 1e-6f * static_cast<float>(i % 97));
+    if (variant == 1) p.V[5] = 3e31f;
+    const rf::PackedItems packed(p.items());
+    CHECK_EQ(packed.halfPanels() != nullptr, variant == 0);
+    std::vector<int32_t> q;
+    for (int32_t u = 0; u < p.nUsers; ++u) q.push_back(u);
+    const std::vector<int32_t> deny = {1, 4, 7, 10};
+    for (int32_t k : {1, 10, 50}) {
+      rf::RetrievalSpec s;
+      s.k = k, s.exclude = &p.train, s.deny = deny.data(), s.nDeny = 4;
+      const Lists one = runOne(p, packed, q, s), tiled = run(p, q, s);
+      CHECK(one.items == tiled.items);
+      CHECK(std::memcmp(one.scores.data(), tiled.scores.data(), sizeof(float) * one.scores.size()) == 0);
+    }
+  }
 }

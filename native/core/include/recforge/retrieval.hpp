@@ -3,6 +3,7 @@
 // or coarse-to-fine: shortlist on a cheap prefix, rerank the shortlist at full width.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "recforge/csr.hpp"
 #include "recforge/evaluate.hpp"
@@ -18,6 +19,49 @@ struct RetrievalSpec {
   int32_t shortlist = 0;
   const Csr* exclude = nullptr;  // optional, users.rows x items.rows: items never returned (e.g. train)
   int threads = 0;               // 0 = all cores
+  // Optional item lists shared by every query, ascending and distinct, ids in [0, items.rows).
+  // allow != nullptr: only these items are candidates (nAllow = 0 then means none); they are
+  // scored one by one, so a short list costs O(nAllow * width) per query instead of a full scan.
+  const int32_t* allow = nullptr;
+  int64_t nAllow = 0;
+  const int32_t* deny = nullptr;  // never returned
+  int64_t nDeny = 0;
+};
+
+// An item table packed once for single-query serving: panels of kPanel items stored
+// dimension-major ([panel][p][j]) at full width, so a query scans contiguous vectors and a prefix
+// of width d reads only the first d rows of each panel.
+//
+// Full-width queries without an allow list or shortlist take a faster exact route: a scan of a
+// bfloat16 copy (half the bytes) gives every item an approximate score A_i with a certified error
+// bound |A_i - S_i| <= ||u|| * w_i against the float score S_i the tiled path computes (w_i covers
+// the bf16 rounding of item i and the float rounding of both sums); only the items whose interval
+// can reach the k-th best lower bound are rescored exactly, from the row-major table. The result
+// is the exact top-k with bit-identical scores.
+//
+// `items` must outlive the PackedItems: the exact rescoring reads its rows.
+class PackedItems {
+ public:
+  static constexpr int kPanel = 32;
+  explicit PackedItems(const MatrixView& items, int threads = 0);
+  int32_t rows() const { return rows_; }
+  int32_t width() const { return width_; }
+  const float* panels() const { return panels_; }
+  const float* source() const { return source_; }
+  // The bf16 panels (kPanel / 2 words per dimension: word w holds item w % 8 + 16 * (w / 8) in its
+  // low half and that item + 8 in its high half) and per-item bounds w_i; empty when the table
+  // holds non-finite values or values too large for bf16.
+  const uint32_t* halfPanels() const { return half_.empty() ? nullptr : half_.data(); }
+  const float* halfBounds() const { return bound_.data(); }
+
+ private:
+  int32_t rows_ = 0, width_ = 0;
+  const float* source_ = nullptr;
+  std::vector<float> storage_;  // over-allocated: 64-byte aligned, zero phantom items to an even panel count
+  const float* panels_ = nullptr;
+  std::vector<uint32_t> half_;
+  std::vector<float> bound_;
+  void buildHalf(const MatrixView& items, int64_t nPanels, int threads);
 };
 
 // For each query q (a row of `users`), writes its top min(k, candidates) items best first to
@@ -28,6 +72,19 @@ struct RetrievalSpec {
 // shortlist < 0 or in [1, k)), E_OUT_OF_RANGE (a query id outside [0, users.rows)), E_ABORTED.
 void retrieveTopK(const MatrixView& users, const MatrixView& items, const int32_t* queries, int64_t n,
                   const RetrievalSpec& spec, int32_t* outItems, float* outScores, const JobControl& ctl = {});
+
+// One query without threads or allocation after warm-up (the serving fast path): the top-k of
+// `user` (packed.width() floats) with the same options, order, padding and scores as
+// retrieveTopK (bit-identical on the same machine: the same per-lane summation order). `exclude`
+// is this query's own excluded items (ascending, distinct; e.g. its train row), spec.exclude and
+// spec.threads are ignored. Returns the number of real results (<= k); the rest is padding.
+// Errors: as retrieveTopK, plus E_OUT_OF_RANGE / E_INVALID_ARG for bad allow / deny lists.
+int32_t retrieveOne(const PackedItems& items, const float* user, const int32_t* exclude, int64_t nExclude,
+                    const RetrievalSpec& spec, int32_t* outItems, float* outScores);
+
+// Sorts and deduplicates an item list in place for RetrievalSpec::allow / deny; E_OUT_OF_RANGE
+// (naming `what`) for an id outside [0, nItems).
+void normalizeItemList(std::vector<int32_t>& ids, int32_t nItems, const char* what);
 
 // The checks retrieveTopK makes on its options (so a binding can refuse them synchronously).
 void validateRetrieval(const RetrievalSpec& spec, int32_t width);
