@@ -247,7 +247,7 @@ describe('model files', () => {
       expect(c.metadata).toMatchObject({ format: MODEL_FORMAT, format_version: '1', model: 'interact2vec' });
       expect(JSON.parse(c.metadata.config)).toEqual({
         users: 3, items: 3, dim: 4, init: 'uniform', initRange: 0.05, seed: 0, negatives: 5, alpha: 0.75, subsample: 0,
-        subsampleMode: 'once', optimizer: 'adam', lr: 0.025, minLrRatio: 1e-4, batchRows: 8192, l2: 1e-6, itemItemWeight: 0,
+        subsampleMode: 'once', optimizer: 'adam', lr: 0.025, minLrRatio: 1e-4, batchRows: 8192, adamRowOrder: 'shuffled', l2: 1e-6, itemItemWeight: 0,
       });
       expect(JSON.parse(c.metadata.item_ids)).toEqual(['x', 'y', 'z']);
       const l = await loadModel(file);
