@@ -50,6 +50,18 @@ def brute_metrics(scores, data, k):
     return R / m, N / m, P / m
 
 
+def dense_ahat(data):
+    """D^-1/2 A D^-1/2 of the bipartite train graph, dense float64, straight from the definition."""
+    M, N = data.n_users, data.n_items
+    R = np.zeros((M, N))
+    for u in range(M):
+        R[u, data.train_pos[u]] = 1
+    A = np.block([[np.zeros((M, M)), R], [R.T, np.zeros((N, N))]])
+    deg = A.sum(1)
+    dinv = np.where(deg > 0, 1 / np.sqrt(np.maximum(deg, 1e-300)), 0.0)
+    return dinv[:, None] * A * dinv[None, :]
+
+
 def main():
     torch.set_num_threads(1)
     d = tempfile.mkdtemp(prefix="tiny_lgcn_")
@@ -59,13 +71,7 @@ def main():
     check("shape %dx%d, n_train %d" % (M, N, data.n_train), M == 12 and N == 40 and data.n_train == data.R.nnz)
 
     # 1. adjacency vs dense formula (COO and CSR agree)
-    R = np.zeros((M, N))
-    for u in range(M):
-        R[u, data.train_pos[u]] = 1
-    A = np.block([[np.zeros((M, M)), R], [R.T, np.zeros((N, N))]])
-    deg = A.sum(1)
-    dinv = np.where(deg > 0, 1 / np.sqrt(np.maximum(deg, 1e-300)), 0.0)
-    Ahat = dinv[:, None] * A * dinv[None, :]
+    Ahat = dense_ahat(data)
     adj = data.norm_adj("coo")
     check("A_hat (COO) == D^-1/2 A D^-1/2, no self-loops",
           np.allclose(adj.to_dense().numpy(), Ahat, atol=1e-6) and np.all(np.diag(adj.to_dense().numpy()) == 0))

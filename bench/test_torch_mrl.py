@@ -17,18 +17,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_lightgcn as tl  # noqa: E402
 import torch_mrl as tm  # noqa: E402
-from test_torch_lightgcn import brute_metrics, check, make_tiny  # noqa: E402
-
-
-def dense_ahat(data):
-    M, N = data.n_users, data.n_items
-    R = np.zeros((M, N))
-    for u in range(M):
-        R[u, data.train_pos[u]] = 1
-    A = np.block([[np.zeros((M, M)), R], [R.T, np.zeros((N, N))]])
-    deg = A.sum(1)
-    dinv = np.where(deg > 0, 1 / np.sqrt(np.maximum(deg, 1e-300)), 0.0)
-    return dinv[:, None] * A * dinv[None, :]
+from test_torch_lightgcn import brute_metrics, check, dense_ahat, make_tiny  # noqa: E402
 
 
 def brute_loss_grad(E0, Ahat, L, M, users, pos, negs, plan, lam):
