@@ -24,6 +24,12 @@ struct Failure {
   std::string message;
 };
 
+// Thrown by a test that cannot run here (e.g. a GPU test on a machine without a GPU); reported as
+// "skip" with its reason, never as a pass.
+struct Skip {
+  std::string reason;
+};
+
 [[noreturn]] inline void failAt(const char* file, int line, const std::string& what) {
   std::ostringstream os;
   os << file << ":" << line << ": " << what;

@@ -18,6 +18,9 @@ inline constexpr const char* kType = "E_TYPE";                    // wrong kind 
 inline constexpr const char* kIo = "E_IO";                        // file missing / unreadable (raised by the facade)
 inline constexpr const char* kDisposed = "E_DISPOSED";            // object used after dispose()
 inline constexpr const char* kInternal = "E_INTERNAL";            // a bug: an invariant did not hold
+inline constexpr const char* kNoDevice = "E_NO_DEVICE";           // GPU asked for but none usable (no device, driver too old, not built)
+inline constexpr const char* kDeviceMemory = "E_DEVICE_OOM";      // the GPU ran out of memory (the process lives on)
+inline constexpr const char* kDevice = "E_DEVICE";                // any other CUDA runtime failure
 }  // namespace code
 
 class Error : public std::runtime_error {
