@@ -1,0 +1,72 @@
+// LightGCN / MF-BPR training on the GPU: the CPU LightGcnTrainer's objective and epoch plan, with
+// the model, the optimizer state and every per-step computation on the device.
+//
+// Per step (all rows, dense): final = propagation forward of E0; BPR + L2 loss and dL/dfinal on the
+// batch (deterministic, see bpr.cu); dE0 = propagation backward; dense Adam (or SGD) fused with
+// the L2 gradient. Epochs are planned on the host by the core's planEpoch (the same seeded triples
+// the CPU trainer draws, so both backends follow the same trajectory up to float rounding), and
+// the next epoch's plan is drawn while the device trains the current one.
+//
+// Supported: optimizer kAdam (dense) and kSgd, every EpochKind and NegativeKind of the planner.
+// Not supported here (E_INVALID_ARG): kLazyAdam and the Matryoshka objective.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "recforge/job.hpp"
+#include "recforge/lightgcn.hpp"
+
+namespace rf::cuda {
+
+struct CudaTrainTimes {
+  double plan = 0;    // host: epoch sampling not hidden behind device work (seconds)
+  double device = 0;  // wall time of the epoch's device work incl. uploads (seconds)
+  int64_t steps = 0;
+};
+
+class LightGcnTrainer {
+ public:
+  // Uploads the graph, the model's table and zero moments. The model and graph must outlive it.
+  LightGcnTrainer(const BipartiteGraph& graph, LightGcnModel& model, const TrainOptions& options);
+  ~LightGcnTrainer();
+  LightGcnTrainer(const LightGcnTrainer&) = delete;
+  LightGcnTrainer& operator=(const LightGcnTrainer&) = delete;
+
+  // One optimizer step on host triples (ids checked: E_OUT_OF_RANGE); returns its loss.
+  BprLoss step(const BprTriple* triples, int64_t n);
+  // Loss and full dL/dE0 ((users + items) x dim, host) of a batch, without updating.
+  BprLoss gradient(const BprTriple* triples, int64_t n, float* gradEgo);
+  // Trains epoch `epoch` (the CPU trainer's plan for it); returns the mean batch loss.
+  // Checks ctl for cancellation between batches (the device finishes the batch in flight).
+  double trainEpoch(int64_t epoch, const JobControl& ctl = {});
+
+  // Copies the device table into model.ego (the host copy is stale until then).
+  void downloadModel();
+  // Copies model.ego (and, when given, Adam moments) to the device: after a checkpoint restore.
+  void uploadModel();
+  void downloadMoments(std::vector<float>& m, std::vector<float>& v) const;
+  void uploadMoments(const std::vector<float>& m, const std::vector<float>& v);
+  // Final embeddings of every row on the device ((users + items) x dim), recomputed by this call;
+  // valid until the next step. For evaluation without a copy.
+  const float* finalEmbeddingsOnDevice();
+  std::vector<float> finalEmbeddings();
+
+  int64_t stepsDone() const { return steps_; }
+  void setStepsDone(int64_t steps) { steps_ = steps; }
+  const CudaTrainTimes& times() const { return times_; }
+  void resetTimes() { times_ = {}; }
+
+ private:
+  struct State;
+  void runStep(const int32_t* deviceTriples, int64_t n, bool update, double* epochSum);
+  void validate(const BprTriple* triples, int64_t n) const;
+
+  const BipartiteGraph& graph_;
+  LightGcnModel& model_;
+  TrainOptions opt_;
+  std::unique_ptr<State> s_;
+  int64_t steps_ = 0;
+  CudaTrainTimes times_;
+};
+
+}  // namespace rf::cuda
