@@ -12,7 +12,7 @@ function run(cmd, args, env = process.env) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-run('cmake', ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Release', `-DRECFORGE_SANITIZE=${sanitize ? 'ON' : 'OFF'}`]);
+run('cmake', ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Release', `-DRECFORGE_SANITIZE=${sanitize ? 'ON' : 'OFF'}`, '-DRECFORGE_CUDA=OFF']);
 run('cmake', ['--build', dir, '--parallel', jobs, '--target', 'recforge_core_tests']);
 // halt_on_error + detect_leaks: a sanitized run only passes when it is clean.
 const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:halt_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' };
