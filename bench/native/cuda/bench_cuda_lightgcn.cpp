@@ -25,6 +25,7 @@
 using bench::Clock;
 using bench::median;
 using bench::seconds;
+using CudaTimes = rf::cuda::CudaTrainTimes;
 
 namespace {
 
@@ -191,6 +192,19 @@ int main(int argc, char** argv) {
   }
   if (epochS.size() > 1) epochS.erase(epochS.begin());
   std::printf("seconds per epoch (median of %zu after the first): %.4f\n", epochS.size(), median(epochS));
+  // Where a step's time goes: one more epoch with every phase bracketed by events.
+  trainer.resetTimes();
+  trainer.setProfiling(true);
+  auto tp = Clock::now();
+  trainer.trainEpoch(benchEpochs);
+  const double profiled = seconds(tp, Clock::now());
+  trainer.setProfiling(false);
+  const CudaTimes& pt = trainer.times();
+  const double st = static_cast<double>(pt.steps);
+  std::printf("profiled epoch %.4f s, %lld steps; per step (us): forward %.1f  loss+grad %.1f  backward %.1f  "
+              "adam %.1f\n",
+              profiled, static_cast<long long>(pt.steps), pt.forward / st * 1e6, pt.loss / st * 1e6,
+              pt.backward / st * 1e6, pt.update / st * 1e6);
 
   // Full evaluation of the trained model: propagation + ranking of every item for every test user.
   std::vector<double> evalS;

@@ -87,11 +87,20 @@ void LightGcnTrainer::runStep(const int32_t* dt, int64_t n, bool update, double*
   const LightGcnConfig& c = model_.config;
   const int64_t rows = model_.rows();
   State& s = *s_;
+  // Profiling: one event pair per phase (the phases stay on one stream, in order).
+  std::unique_ptr<DeviceTimer> timer;
+  if (profiling_) timer = std::make_unique<DeviceTimer>(), timer->start();
+  auto phase = [&](double& acc) {
+    if (timer) acc += timer->stop(), timer->start();
+  };
   propagateForward(s.graph, s.ego.data(), s.final.data(), c.dim, c.layers, s.scratch);
+  phase(times_.forward);
   const double regDivisor = opt_.regByConfiguredBatch ? opt_.batchSize : static_cast<double>(n);
   detail::bprLossGrad(dt, n, c.users, rows, s.final.data(), s.ego.data(), c.dim, opt_.lambda, regDivisor,
                       s.gradFinal.data(), s.regCoef.data(), s.loss.data(), epochSum, s.bpr);
+  phase(times_.loss);
   propagateBackward(s.graph, s.gradFinal.data(), s.dE0.data(), c.dim, c.layers, s.scratch);
+  phase(times_.backward);
   if (!update) {
     detail::addL2(s.dE0.data(), s.regCoef.data(), s.ego.data(), rows, c.dim);
     return;
@@ -101,6 +110,7 @@ void LightGcnTrainer::runStep(const int32_t* dt, int64_t n, bool update, double*
   else
     detail::denseAdam(s.ego.data(), s.m.data(), s.v.data(), s.dE0.data(), s.regCoef.data(), s.ego.data(), rows, c.dim,
                       AdamStep::at(opt_.adam, steps_ + 1));
+  phase(times_.update);
   ++steps_;
   ++times_.steps;
 }

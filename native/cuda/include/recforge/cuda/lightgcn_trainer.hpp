@@ -22,6 +22,9 @@ struct CudaTrainTimes {
   double plan = 0;    // host: epoch sampling not hidden behind device work (seconds)
   double device = 0;  // wall time of the epoch's device work incl. uploads (seconds)
   int64_t steps = 0;
+  // With setProfiling(true) only (each phase is then bracketed by events, which serializes the
+  // pipeline a little): device seconds per phase, summed over steps.
+  double forward = 0, loss = 0, backward = 0, update = 0;
 };
 
 class LightGcnTrainer {
@@ -55,6 +58,7 @@ class LightGcnTrainer {
   void setStepsDone(int64_t steps) { steps_ = steps; }
   const CudaTrainTimes& times() const { return times_; }
   void resetTimes() { times_ = {}; }
+  void setProfiling(bool on) { profiling_ = on; }
 
  private:
   struct State;
@@ -66,6 +70,7 @@ class LightGcnTrainer {
   TrainOptions opt_;
   std::unique_ptr<State> s_;
   int64_t steps_ = 0;
+  bool profiling_ = false;
   CudaTrainTimes times_;
 };
 
