@@ -1,6 +1,7 @@
-// BPR loss and its gradient on the GPU, deterministic: per-triple terms in one pass; then the 3n
-// (row, contribution) pairs are sorted by row with a stable radix sort, so every gradient row is
-// summed by one thread group in triple order (the CPU's order), with no float atomics.
+// BPR loss and its gradient on the GPU, deterministic: the 3n (row, contribution) pairs of a batch
+// are sorted by row with a stable radix sort first (prepareBatch: it also gives the forward its
+// row list and the backward its row flags); per-triple terms in one pass; then every gradient row
+// is summed by one thread group in triple order (the CPU's order), with no float atomics.
 #include <cuda_runtime.h>
 
 #include <cub/device/device_radix_sort.cuh>
@@ -26,7 +27,7 @@ __device__ __forceinline__ float warpSum(float v) {
 // One warp per triple: x = <f_u, f_j> - <f_u, f_i> (as the CPU: each dot in float, the
 // difference in double), softplus(x), coef = sigmoid(x) / n, squared layer-0 norms.
 __global__ void tripleTerms(const int32_t* t, int64_t n, int32_t users, const float* final, const float* ego, int32_t dim,
-                            double* softplusTerm, double* normTerm, float* coef, int32_t* keys, int32_t* vals) {
+                            double* softplusTerm, double* normTerm, float* coef) {
   const int64_t k = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) >> 5;
   const int lane = threadIdx.x & 31;
   if (k >= n) return;
@@ -49,10 +50,21 @@ __global__ void tripleTerms(const int32_t* t, int64_t n, int32_t users, const fl
     coef[k] = static_cast<float>(sigmoidD(x) / static_cast<double>(n));
     normTerm[k] = static_cast<double>(nu) + static_cast<double>(ni) + static_cast<double>(nj);
   }
-  if (lane < 3) {
-    keys[3 * k + lane] = static_cast<int32_t>(lane == 0 ? ru : lane == 1 ? ri : rj);
-    vals[3 * k + lane] = static_cast<int32_t>(3 * k + lane);
-  }
+}
+
+// Entry 3k + role: the global row of triple k's user (role 0), positive (1) or negative (2).
+__global__ void tripleKeys(const int32_t* t, int64_t m, int32_t users, int32_t* keys, int32_t* vals) {
+  const int64_t p = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (p >= m) return;
+  const int role = static_cast<int>(p % 3);
+  keys[p] = role == 0 ? t[p] : users + t[p];
+  vals[p] = static_cast<int32_t>(p);
+}
+
+// Every row the batch touches gets flag 1 (equal values written concurrently: benign).
+__global__ void flagRows(const int32_t* keys, int64_t m, uint8_t* flags) {
+  const int64_t p = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (p < m) flags[keys[p]] = 1;
 }
 
 // One block: fixed-order sums of the terms (strided per thread, then a fixed tree).
@@ -135,24 +147,38 @@ void BprWorkspace::ensure(int64_t triples, int64_t rows) {
   cubTemp.resize(bytes + 1, "bpr sort workspace");
 }
 
+void prepareBatch(const int32_t* triples, int64_t n, int32_t users, int64_t rows, uint8_t* rowFlags,
+                  BprWorkspace& ws) {
+  if (n <= 0) fail(code::kEmpty, "empty batch");
+  ws.ensure(n, rows);
+  const int block = 256;
+  const int64_t m = 3 * n;
+  const unsigned grid = static_cast<unsigned>((m + block - 1) / block);
+  tripleKeys<<<grid, block>>>(triples, m, users, ws.keys.data(), ws.vals.data());
+  RF_CUDA_LAUNCHED("tripleKeys");
+  size_t bytes = ws.cubTemp.size();
+  RF_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(ws.cubTemp.data(), bytes, ws.keys.data(), ws.keysSorted.data(),
+                                                ws.vals.data(), ws.valsSorted.data(), static_cast<int>(m), 0,
+                                                endBit(rows)));
+  fillZero(rowFlags, static_cast<size_t>(rows));
+  flagRows<<<grid, block>>>(ws.keysSorted.data(), m, rowFlags);
+  RF_CUDA_LAUNCHED("flagRows");
+  ws.preparedTriples = n;
+}
+
 void bprLossGrad(const int32_t* triples, int64_t n, int32_t users, int64_t rows, const float* final, const float* ego,
                  int32_t dim, double lambda, double regDivisor, float* gradFinal, float* regCoef, double* out,
                  double* epochSum, BprWorkspace& ws) {
   if (n <= 0) fail(code::kEmpty, "empty batch");
   if (!(regDivisor > 0)) fail(code::kInvalidArgument, "regDivisor must be > 0");
-  ws.ensure(n, rows);
+  if (ws.preparedTriples != n) fail(code::kInternal, "bprLossGrad needs prepareBatch on the same batch first");
   const int block = 256;
   tripleTerms<<<static_cast<unsigned>((n * 32 + block - 1) / block), block>>>(
-      triples, n, users, final, ego, dim, ws.softplusTerm.data(), ws.normTerm.data(), ws.coef.data(), ws.keys.data(),
-      ws.vals.data());
+      triples, n, users, final, ego, dim, ws.softplusTerm.data(), ws.normTerm.data(), ws.coef.data());
   RF_CUDA_LAUNCHED("tripleTerms");
   reduceLoss<<<1, 256>>>(ws.softplusTerm.data(), ws.normTerm.data(), n, lambda, regDivisor, out, epochSum);
   RF_CUDA_LAUNCHED("reduceLoss");
-  size_t bytes = ws.cubTemp.size();
   const int64_t m = 3 * n;
-  RF_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(ws.cubTemp.data(), bytes, ws.keys.data(), ws.keysSorted.data(),
-                                                ws.vals.data(), ws.valsSorted.data(), static_cast<int>(m), 0,
-                                                endBit(rows)));
   fillZero(gradFinal, static_cast<size_t>(rows) * dim * sizeof(float));
   fillZero(regCoef, static_cast<size_t>(rows) * sizeof(float));
   gatherGrad<<<static_cast<unsigned>((m * 32 + block - 1) / block), block>>>(

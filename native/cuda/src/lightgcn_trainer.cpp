@@ -21,6 +21,7 @@ struct LightGcnTrainer::State {
   PropagationScratch scratch;
   DeviceBuffer<float> ego, m, v, final, gradFinal, dE0, regCoef;
   DeviceBuffer<int32_t> triples;
+  DeviceBuffer<uint8_t> rowFlags;  // rows the current batch touches
   DeviceBuffer<double> loss, epochSum;  // loss: bpr, reg, total of the last step; epochSum: sum, count
   detail::BprWorkspace bpr;
   std::unique_ptr<PositiveSet> positives;
@@ -63,6 +64,7 @@ LightGcnTrainer::LightGcnTrainer(const BipartiteGraph& graph, LightGcnModel& mod
   s_->gradFinal.resize(n, "final-embedding gradient");
   s_->dE0.resize(n, "layer-0 gradient");
   s_->regCoef.resize(model.rows(), "L2 coefficients");
+  s_->rowFlags.resize(model.rows(), "batch row flags");
   s_->loss.resize(3, "loss");
   s_->epochSum.resize(2, "epoch loss");
   s_->positives = std::make_unique<PositiveSet>(graph.userItems);
@@ -93,13 +95,17 @@ void LightGcnTrainer::runStep(const int32_t* dt, int64_t n, bool update, double*
   auto phase = [&](double& acc) {
     if (timer) acc += timer->stop(), timer->start();
   };
-  propagateForward(s.graph, s.ego.data(), s.final.data(), c.dim, c.layers, s.scratch);
+  // Only the batch rows of `final` are read, and dL/dfinal is zero off them: the last forward
+  // layer runs on those rows only and the first backward product reads only them.
+  detail::prepareBatch(dt, n, c.users, rows, s.rowFlags.data(), s.bpr);
+  propagateForward(s.graph, s.ego.data(), s.final.data(), c.dim, c.layers, s.scratch, s.bpr.keysSorted.data(),
+                   3 * n);
   phase(times_.forward);
   const double regDivisor = opt_.regByConfiguredBatch ? opt_.batchSize : static_cast<double>(n);
   detail::bprLossGrad(dt, n, c.users, rows, s.final.data(), s.ego.data(), c.dim, opt_.lambda, regDivisor,
                       s.gradFinal.data(), s.regCoef.data(), s.loss.data(), epochSum, s.bpr);
   phase(times_.loss);
-  propagateBackward(s.graph, s.gradFinal.data(), s.dE0.data(), c.dim, c.layers, s.scratch);
+  propagateBackward(s.graph, s.gradFinal.data(), s.dE0.data(), c.dim, c.layers, s.scratch, s.rowFlags.data());
   phase(times_.backward);
   if (!update) {
     detail::addL2(s.dE0.data(), s.regCoef.data(), s.ego.data(), rows, c.dim);

@@ -48,6 +48,13 @@ struct PullArgs {
   const float* add;    // optional: out[r] = add[r] + y (else y)
   float* out;          // optional
   float divisor;       // out is divided by this when != 1
+  // Optional source mask: sources c with srcMask[c] == 0 are known to be zero rows and are not
+  // read (skipping an exact zero term; the CPU skips the same terms).
+  const uint8_t* srcMask;
+  // Optional row list (sorted, duplicates allowed): only these rows are computed, each once (the
+  // first of a run of equal entries).
+  const int32_t* rowList;
+  int64_t listLength;
 };
 
 template <int VEC>
@@ -55,14 +62,27 @@ __global__ void pullKernel(PullArgs a) {
   using V = Vec<VEC>;
   using T = typename V::T;
   const int64_t gid = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  const int64_t row = gid >> a.groupShift;
+  const int64_t slot = gid >> a.groupShift;
   const int lane = static_cast<int>(gid & ((1 << a.groupShift) - 1));
-  if (row >= a.rows) return;
+  int64_t row = slot;
+  if (a.rowList) {
+    if (slot >= a.listLength) return;
+    row = a.rowList[slot];
+    if (slot > 0 && a.rowList[slot - 1] == row) return;
+  } else if (row >= a.rows) {
+    return;
+  }
   const int64_t begin = a.offsets[row], end = a.offsets[row + 1];
   const T* src = reinterpret_cast<const T*>(a.src);
   for (int32_t c = lane; c < a.vecs; c += (1 << a.groupShift)) {
     T y = V::zero();
     int64_t e = begin;
+    if (a.srcMask) {
+      for (; e < end; ++e) {
+        const int32_t col = __ldg(a.cols + e);
+        if (a.srcMask[col]) y = V::fma(__ldg(a.weights + e), src[static_cast<int64_t>(col) * a.vecs + c], y);
+      }
+    }
     for (; e + 4 <= end; e += 4) {
       const int32_t c0 = __ldg(a.cols + e), c1 = __ldg(a.cols + e + 1), c2 = __ldg(a.cols + e + 2),
                     c3 = __ldg(a.cols + e + 3);
@@ -88,14 +108,16 @@ __global__ void pullKernel(PullArgs a) {
   }
 }
 
-void pull(const DeviceGraph& g, const float* src, int32_t dim, float* raw, const float* add, float* out, float divisor) {
+void pull(const DeviceGraph& g, const float* src, int32_t dim, float* raw, const float* add, float* out, float divisor,
+          const uint8_t* srcMask = nullptr, const int32_t* rowList = nullptr, int64_t listLength = 0) {
   const int vec = dim % 4 == 0 ? 4 : 1;
-  PullArgs a{g.offsets.data(), g.cols.data(), g.weights.data(), src, g.rows(), dim / vec, 0, raw, add, out, divisor};
+  PullArgs a{g.offsets.data(), g.cols.data(), g.weights.data(), src, g.rows(), dim / vec, 0, raw, add, out, divisor,
+             srcMask, rowList, listLength};
   int threads = 1;
   while (threads < a.vecs && threads < 32) threads *= 2;
   while ((1 << a.groupShift) < threads) ++a.groupShift;
   const int block = 256;
-  const int64_t total = a.rows << a.groupShift;
+  const int64_t total = (rowList ? listLength : a.rows) << a.groupShift;
   const unsigned grid = static_cast<unsigned>((total + block - 1) / block);
   if (grid == 0) return;
   if (vec == 4)
@@ -118,7 +140,7 @@ void propagateLayer(const DeviceGraph& g, const float* src, float* dst, int32_t 
 }
 
 void propagateForward(const DeviceGraph& g, const float* ego, float* final, int32_t dim, int32_t layers,
-                      PropagationScratch& s) {
+                      PropagationScratch& s, const int32_t* lastRows, int64_t lastCount) {
   checkDim(dim, layers);
   const int64_t n = g.rows() * dim;
   if (layers == 0) {
@@ -127,7 +149,7 @@ void propagateForward(const DeviceGraph& g, const float* ego, float* final, int3
   }
   const float div = static_cast<float>(layers + 1);
   if (layers == 1) {
-    pull(g, ego, dim, nullptr, ego, final, div);
+    pull(g, ego, dim, nullptr, ego, final, div, nullptr, lastRows, lastCount);
     return;
   }
   s.ensure(n);
@@ -139,11 +161,11 @@ void propagateForward(const DeviceGraph& g, const float* ego, float* final, int3
     pull(g, prev, dim, next, s.sum.data(), s.sum.data(), 1.0f);
     std::swap(prev, next);
   }
-  pull(g, prev, dim, nullptr, s.sum.data(), final, div);
+  pull(g, prev, dim, nullptr, s.sum.data(), final, div, nullptr, lastRows, lastCount);
 }
 
 void propagateBackward(const DeviceGraph& g, const float* grad, float* dE0, int32_t dim, int32_t layers,
-                       PropagationScratch& s) {
+                       PropagationScratch& s, const uint8_t* gradRows) {
   checkDim(dim, layers);
   const int64_t n = g.rows() * dim;
   if (layers == 0) {
@@ -157,10 +179,10 @@ void propagateBackward(const DeviceGraph& g, const float* grad, float* dE0, int3
   float* bufs[2] = {s.a.data(), s.b.data()};
   for (int32_t k = 1; k < layers; ++k) {
     float* next = bufs[k & 1];
-    pull(g, prev, dim, nullptr, grad, next, 1.0f);
+    pull(g, prev, dim, nullptr, grad, next, 1.0f, k == 1 ? gradRows : nullptr);
     prev = next;
   }
-  pull(g, prev, dim, nullptr, grad, dE0, div);
+  pull(g, prev, dim, nullptr, grad, dE0, div, layers == 1 ? gradRows : nullptr);
 }
 
 }  // namespace rf::cuda

@@ -15,12 +15,20 @@ struct BprWorkspace {
   DeviceBuffer<int32_t> keys, keysSorted, vals, valsSorted;
   DeviceBuffer<unsigned char> cubTemp;
   int64_t capacity = 0;
+  int64_t preparedTriples = -1;  // batch length of the last prepareBatch
   void ensure(int64_t triples, int64_t rows);
 };
+
+// First part of a step: sorts the batch's 3n row occurrences by row (stable; ws.keysSorted then
+// lists the rows the batch touches, ascending, with repeats) and sets rowFlags (rows bytes) to 1
+// on those rows, 0 elsewhere.
+void prepareBatch(const int32_t* triples, int64_t n, int32_t users, int64_t rows, uint8_t* rowFlags,
+                  BprWorkspace& ws);
 
 // Batch loss terms on the device: out[0] = bpr (mean softplus), out[1] = reg, out[2] = loss.
 // epochSum[0] += loss, epochSum[1] += 1 when epochSum is set (one thread: a fixed order).
 //
+// Needs prepareBatch on the same triples first. final needs valid rows on the batch rows only.
 // triples: n x 3 int32 (user, item, item) on the device, ids already validated. final and ego:
 // rows x dim. Writes gradFinal (rows x dim: zero except batch rows) and regCoef (rows: the L2
 // gradient factor lambda * occurrences / regDivisor, zero elsewhere), like rf::bprLossGrad.

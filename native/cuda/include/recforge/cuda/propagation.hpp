@@ -32,10 +32,15 @@ struct PropagationScratch {
 // dst = A_hat src on every row (one layer; device pointers, rows x dim). For benchmarks and tests.
 void propagateLayer(const DeviceGraph& g, const float* src, float* dst, int32_t dim);
 // final = mean_{k=0..K} A_hat^k ego (device pointers, rows x dim). K = 0 copies ego.
+// lastRows (optional, device, sorted, duplicates allowed): the last layer and the mean are computed
+// for these rows only (a training step reads the final rows of its batch only); other rows of
+// `final` are left as they were. Ignored for K = 0.
 void propagateForward(const DeviceGraph& g, const float* ego, float* final, int32_t dim, int32_t layers,
-                      PropagationScratch& scratch);
+                      PropagationScratch& scratch, const int32_t* lastRows = nullptr, int64_t lastCount = 0);
 // dE0 = mean_{k=0..K} A_hat^k grad (A_hat is symmetric). grad and dE0 may not alias.
+// gradRows (optional, device, one flag per row): grad is zero on rows whose flag is 0, so the
+// first product reads only flagged rows (exact: the skipped terms are zeros).
 void propagateBackward(const DeviceGraph& g, const float* grad, float* dE0, int32_t dim, int32_t layers,
-                       PropagationScratch& scratch);
+                       PropagationScratch& scratch, const uint8_t* gradRows = nullptr);
 
 }  // namespace rf::cuda
