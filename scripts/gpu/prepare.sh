@@ -12,4 +12,6 @@ mkdir -p .gpubin .gpudata/gowalla
 cp build-cuda/recforge_cuda_tests build-cuda/bench_cuda_lightgcn .gpubin/
 SHARED=${SHARED:-../shared/datasets}
 cp "$SHARED/gowalla/train.txt" "$SHARED/gowalla/test.txt" .gpudata/gowalla/
+mkdir -p .gpudata/amazon-phone
+cp "$SHARED/amazon-phone/train.txt" "$SHARED/amazon-phone/test.txt" .gpudata/amazon-phone/
 du -sh .gpubin .gpudata
