@@ -62,6 +62,61 @@ def dense_ahat(data):
     return dinv[:, None] * A * dinv[None, :]
 
 
+def check_device_flag(script, d, args, cuda_check=None):
+    """--device cuda: without CUDA the CLI exits with code 2 and says so; with CUDA, cuda_check() runs (CPU vs GPU)."""
+    import subprocess
+    if not torch.cuda.is_available():
+        r = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), script),
+                            "--data", d, "--device", "cuda"] + args, capture_output=True, text=True)
+        check("%s --device cuda without CUDA: exit code %d (2), message %r"
+              % (script, r.returncode, r.stderr.strip().splitlines()[-1][:90]),
+              r.returncode == 2 and "CUDA is not available" in r.stderr and r.stdout == "")
+    elif cuda_check is not None:
+        cuda_check()
+
+
+def cli_records(main_fn, argv):
+    import contextlib
+    import io
+    import json
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        main_fn(argv)
+    return [json.loads(line) for line in buf.getvalue().splitlines()]
+
+
+def cuda_vs_cpu(d, data, adj):
+    """Same init, same batches on both devices: losses, gradients, metrics and CLI runs agree to fp32 rounding."""
+    dev = torch.device("cuda")
+    torch.backends.cuda.matmul.allow_tf32 = False
+    M, N = data.n_users, data.n_items
+    torch.manual_seed(4)
+    m = tl.LightGCN(M, N, 16, 3, adj, 0.5)
+    torch.manual_seed(4)
+    g = tl.LightGCN(M, N, 16, 3, tl.adj_to(adj, dev), 0.5).to(dev)
+    users, pos = np.array([0, 1, 1, 5, 7]), np.array([data.train_pos[u][0] for u in (0, 1, 1, 5, 7)])
+    neg = np.array([N - 1, 20, 21, 22, 23])
+    res = []
+    for mod, dv in ((m, torch.device("cpu")), (g, dev)):
+        loss, reg = mod.bpr_loss(tl.h2d(users, dv), tl.h2d(pos, dv), tl.h2d(neg, dv))
+        mod.zero_grad()
+        (loss + 0.1 * reg).backward()
+        res.append((loss.item(), torch.cat([mod.user0.grad, mod.item0.grad]).cpu().numpy()))
+    check("cuda: same init, loss and gradient == cpu", torch.equal(m.user0.detach(), g.user0.detach().cpu())
+          and abs(res[0][0] - res[1][0]) < 1e-6 and np.allclose(res[0][1], res[1][1], atol=1e-6))
+    for official in (False, True):
+        a, b = tl.evaluate(m, data, k=5, official=official), tl.evaluate(g, data, k=5, official=official)
+        check("cuda: evaluation official=%s == cpu" % official, all(abs(a[k] - b[k]) < 1e-9 for k in a))
+    argv = ["--data", d, "--epochs", "3", "--batch", "8", "--lr", "0.01", "--eval-every", "3", "--topk", "5",
+            "--threads", "1", "--json", "--time-spmm"]
+    rc, rg = cli_records(tl.main, argv), cli_records(tl.main, argv + ["--device", "cuda"])
+    lc, lg = [r["loss"] for r in rc if "loss" in r], [r["loss"] for r in rg if "loss" in r]
+    check("cuda CLI on %s: losses %s == cpu %s (rel 1e-4), recall@5 %.4f vs %.4f"
+          % (rg[0]["device"], ["%.5f" % x for x in lg], ["%.5f" % x for x in lc], rg[-1]["recall@5"],
+             rc[-1]["recall@5"]),
+          rg[0]["device"] != "cpu" and all(abs(x - y) < 1e-4 * abs(y) for x, y in zip(lg, lc)) and len(lg) == 3)
+
+
 def main():
     torch.set_num_threads(1)
     d = tempfile.mkdtemp(prefix="tiny_lgcn_")
@@ -181,6 +236,7 @@ def main():
         losses = [r["loss"] for r in recs if "loss" in r]
         check("train %s: loss %.4f -> %.4f decreases, metrics present" % (" ".join(extra), losses[0], losses[-1]),
               losses[-1] < 0.7 * losses[0] and "recall@5" in recs[-1])
+    check_device_flag("torch_lightgcn.py", d, ["--epochs", "1"], lambda: cuda_vs_cpu(d, data, adj))
     print("all checks passed")
 
 

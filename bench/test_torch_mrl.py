@@ -17,7 +17,8 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_lightgcn as tl  # noqa: E402
 import torch_mrl as tm  # noqa: E402
-from test_torch_lightgcn import brute_metrics, check, dense_ahat, make_tiny  # noqa: E402
+from test_torch_lightgcn import (brute_metrics, check, check_device_flag, cli_records, dense_ahat,  # noqa: E402
+                                 make_tiny)
 
 
 def brute_loss_grad(E0, Ahat, L, M, users, pos, negs, plan, lam):
@@ -48,6 +49,19 @@ def brute_loss_grad(E0, Ahat, L, M, users, pos, negs, plan, lam):
     gE = prop @ gZ
     np.add.at(gE, rows, lam / B * E0[rows])
     return loss, gE
+
+
+def cuda_vs_cpu(d):
+    """Same init and batches on both devices (both backbones): per-epoch losses and metrics agree to fp32 rounding."""
+    for extra in ([], ["--backbone", "lightgcn", "--layers", "2"]):
+        argv = ["--data", d, "--batch", "8", "--lr", "0.01", "--topks", "5,10", "--threads", "1", "--candidates", "3",
+                "--json", "--epochs", "3", "--eval-every", "3"] + extra
+        rc, rg = cli_records(tm.main, argv), cli_records(tm.main, argv + ["--device", "cuda"])
+        lc, lg = [r["loss"] for r in rc if "loss" in r], [r["loss"] for r in rg if "loss" in r]
+        check("cuda CLI %s on %s: losses %s == cpu %s (rel 1e-4), recall@10 %.4f vs %.4f"
+              % (" ".join(extra) or "mf", rg[0]["device"], ["%.5f" % x for x in lg], ["%.5f" % x for x in lc],
+                 rg[-1]["recall@10"], rc[-1]["recall@10"]),
+              rg[0]["device"] != "cpu" and len(lg) == 3 and all(abs(x - y) < 1e-4 * abs(y) for x, y in zip(lg, lc)))
 
 
 def main():
@@ -211,6 +225,7 @@ def main():
     recs = run(["--time-epochs", "2"])
     check("--time-epochs 2: two timed epochs and a median", len(recs[-1]["s_per_epoch"]) == 2
           and recs[-1]["median_s"] > 0 and not any("recall@10" in r for r in recs))
+    check_device_flag("torch_mrl.py", d, ["--epochs", "1"], lambda: cuda_vs_cpu(d))
     print("all checks passed")
 
 

@@ -27,6 +27,15 @@ Precision = hits/20, Recall = hits/|T_u|, NDCG = DCG/IDCG with IDCG over min(20,
 
 Output with --json: one JSON line per epoch {epoch, loss, train_s, sample_s, step_s, n_batches, load1,
 [eval_s, recall@20, ndcg@20, precision@20]}. loss = mean over batches of (BPR + reg) like the port's printout.
+The setup line records the torch version and the device (torch.cuda.get_device_name() or "cpu").
+
+--device cuda (default cpu; the cpu path is unchanged): the parameters (initialized on the CPU with the same seeded
+generator, then moved, so the init equals the cpu run's), the normalized adjacency and every batch's index tensors
+(copied with non_blocking=True) live on the GPU; sampling stays on the CPU in numpy like the reference code.
+Evaluation scores, train-item masking and torch.topk run on the GPU; only the top-k ids come back to the CPU.
+TF32 is disabled (torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False) so that all
+products are true fp32 like on the CPU. torch.cuda.synchronize() precedes every clock read that ends a timed region
+(train_s, sample_s, step_s, eval_s, --time-spmm). Exits with code 2 and a message when CUDA is unavailable.
 """
 import argparse
 import json
@@ -50,6 +59,60 @@ def load1():
         return os.getloadavg()[0]
     except OSError:
         return None
+
+
+def add_device_arg(ap):
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                    help="cuda: parameters, adjacency, batch indices and evaluation on the GPU (fp32, no TF32)")
+
+
+def setup_device(name, ap):
+    """torch.device for --device; cuda: exits with code 2 (ap.error) when unavailable, disables TF32 and creates the
+    CUDA context here (outside every timed region)."""
+    if name == "cpu":
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        ap.error("--device cuda: CUDA is not available (torch %s, built with CUDA %s); use --device cpu"
+                 % (torch.__version__, torch.version.cuda))
+    with warnings.catch_warnings():  # the allow_tf32 flags are "legacy" (still honoured) from PyTorch 2.9 on
+        warnings.simplefilter("ignore")
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    dev = torch.device("cuda")
+    torch.zeros(1, device=dev)
+    sync(dev)
+    return dev
+
+
+def device_info(dev):
+    """JSON fields describing the device."""
+    if dev.type == "cpu":
+        return {"device": "cpu"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tf32 = bool(torch.backends.cuda.matmul.allow_tf32)
+    return {"device": torch.cuda.get_device_name(dev), "cuda": torch.version.cuda, "matmul_tf32": tf32}
+
+
+def sync(dev):
+    """Waits for the queued GPU work (no-op on the CPU): call before a clock read that ends a timed region."""
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+
+
+def adj_to(adj, dev):
+    """The normalized adjacency on dev (COO stays coalesced: coalesce() returns it unchanged when flagged so)."""
+    adj = adj.to(dev)
+    if adj.layout == torch.sparse_coo:
+        adj = adj.coalesce()
+    sync(dev)
+    return adj
+
+
+def h2d(a, dev):
+    """numpy array -> tensor on dev (shares the memory on the CPU; non-blocking copy on the GPU)."""
+    t = torch.from_numpy(a)
+    return t if dev.type == "cpu" else t.to(dev, non_blocking=True)
 
 
 # ----------------------------------------------------------------------------------------------------- data
@@ -208,11 +271,13 @@ class LightGCN(torch.nn.Module):
         return loss, reg
 
 
-def train_epoch(model, opt, data, args, rng):
+def train_epoch(model, opt, data, args, rng, dev=torch.device("cpu")):
+    sync(dev)
     t0 = time.perf_counter()
     batches = epoch_batches(data, args.sampler, args.batch, rng)
     if args.max_batches:
         batches = batches[:args.max_batches]  # timing probes only: a partial epoch
+    sync(dev)
     t1 = time.perf_counter()
     total = 0.0
     model.train()
@@ -220,15 +285,16 @@ def train_epoch(model, opt, data, args, rng):
         if args.progress and b % args.progress == 0:
             print("  batch %d/%d %.1fs load1 %.2f" % (b, len(batches), time.perf_counter() - t1, load1()),
                   file=sys.stderr, flush=True)
-        u = torch.from_numpy(users)
-        p = torch.from_numpy(pos)
-        n = torch.from_numpy(neg)
+        u = h2d(users, dev)
+        p = h2d(pos, dev)
+        n = h2d(neg, dev)
         loss, reg = model.bpr_loss(u, p, n)
         loss = loss + args.reg * reg
         opt.zero_grad()
         loss.backward()
         opt.step()
         total += loss.item()
+    sync(dev)
     t2 = time.perf_counter()
     return total / len(batches), t2 - t0, t1 - t0, t2 - t1, len(batches)
 
@@ -271,7 +337,7 @@ def mask_train(scores, data, users, value):
         items = data.train_pos[int(u)]
         rows.append(np.full(len(items), j, np.int64))
         cols.append(items)
-    scores[torch.from_numpy(np.concatenate(rows)), torch.from_numpy(np.concatenate(cols))] = value
+    scores[h2d(np.concatenate(rows), scores.device), h2d(np.concatenate(cols), scores.device)] = value
 
 
 @torch.no_grad()
@@ -282,9 +348,9 @@ def ranked_batches(U, V, data, k, test_batch):
     Vt = V.t().contiguous()
     for s in range(0, len(users_all), test_batch):
         users = users_all[s:s + test_batch]
-        scores = U[torch.from_numpy(users)] @ Vt
+        scores = U[h2d(users, U.device)] @ Vt
         mask_train(scores, data, users, -math.inf)
-        yield users, torch.topk(scores, k=k, dim=1).indices.numpy()
+        yield users, torch.topk(scores, k=k, dim=1).indices.cpu().numpy()
 
 
 @torch.no_grad()
@@ -294,9 +360,9 @@ def official_batches(model, data, k, test_batch):
     for s in range(0, len(users_all), test_batch):
         users = users_all[s:s + test_batch]
         U, V = model.computer()
-        scores = torch.sigmoid(U[torch.from_numpy(users)] @ V.t())
+        scores = torch.sigmoid(U[h2d(users, U.device)] @ V.t())
         mask_train(scores, data, users, -1024.0)
-        yield users, torch.topk(scores, k=k, dim=1).indices.numpy()
+        yield users, torch.topk(scores, k=k, dim=1).indices.cpu().numpy()
 
 
 @torch.no_grad()
@@ -321,11 +387,15 @@ def evaluate(model, data, k=20, official=False, test_batch=100):
 # ------------------------------------------------------------------------------------------------------- main
 def time_spmm(adj, dim, reps=10):
     x = torch.randn(adj.shape[0], dim, generator=torch.Generator().manual_seed(12345))  # keeps the init RNG untouched
+    dev = adj.device
+    x = x.to(dev)
     torch.sparse.mm(adj, x)  # warm-up
     ts = []
     for _ in range(reps):
+        sync(dev)
         t0 = time.perf_counter()
         torch.sparse.mm(adj, x)
+        sync(dev)
         ts.append(time.perf_counter() - t0)
     return float(np.median(ts)), ts
 
@@ -356,7 +426,9 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--max-batches", type=int, default=0, help="timing probe: stop each epoch after N batches")
     ap.add_argument("--progress", type=int, default=0, help="print a stderr line every N batches (0: off)")
+    add_device_arg(ap)
     args = ap.parse_args(argv)
+    dev = setup_device(args.device, ap)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -368,12 +440,15 @@ def main(argv=None):
     t1 = time.perf_counter()
     layers = 0 if args.model == "mf" else args.layers
     adj = data.norm_adj(args.sparse) if (layers > 0 or args.time_spmm) else None
+    if adj is not None and dev.type != "cpu":
+        adj = adj_to(adj, dev)
     t2 = time.perf_counter()
     info = {"setup": True, "users": data.n_users, "items": data.n_items, "n_train": data.n_train,
             "test_users": int(len(data.test_users)), "nnz": int(adj._nnz()) if adj is not None and args.sparse == "coo"
             else (int(adj.values().numel()) if adj is not None else 0),
             "load_s": t1 - t0, "graph_s": t2 - t1, "threads": torch.get_num_threads(), "torch": torch.__version__,
             "model": args.model, "layers": layers, "sampler": args.sampler, "sparse": args.sparse, "load1": load1()}
+    info.update(device_info(dev))
     emit(info)
     if args.time_spmm:
         med, ts = time_spmm(adj, args.dim)
@@ -382,7 +457,9 @@ def main(argv=None):
         if args.epochs == 0:
             return
 
-    model = LightGCN(data.n_users, data.n_items, args.dim, layers, adj, args.init_std)
+    model = LightGCN(data.n_users, data.n_items, args.dim, layers, adj, args.init_std)  # init on the CPU
+    if dev.type != "cpu":
+        model.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     mode = args.eval_mode or ("official" if args.official_eval else "fast")
     modes = ["fast", "official"] if mode == "both" else [mode]
@@ -393,6 +470,7 @@ def main(argv=None):
             tb = args.test_batch or (100 if official else 2048)
             te = time.perf_counter()
             m = evaluate(model, data, k=args.topk, official=official, test_batch=tb)
+            sync(dev)
             dt = time.perf_counter() - te
             if i == 0:  # first mode fills the plain keys
                 rec.update({"eval_s": dt, "eval_mode": md, "test_batch": tb})
@@ -408,7 +486,7 @@ def main(argv=None):
         emit(rec)
     for epoch in range(1, args.epochs + 1):
         rec = {"epoch": epoch, "load1": load1()}
-        loss, tr, ts, tstep, nb = train_epoch(model, opt, data, args, rng)
+        loss, tr, ts, tstep, nb = train_epoch(model, opt, data, args, rng, dev)
         rec.update({"loss": loss, "train_s": tr, "sample_s": ts, "step_s": tstep, "n_batches": nb,
                     "load1_after_train": load1()})
         if args.eval_every and epoch % args.eval_every == 0:

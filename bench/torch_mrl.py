@@ -40,6 +40,16 @@ Output (--json): a setup line, then one object per epoch {epoch, loss, train_s, 
 scoring), cand_s, score_s, loss_s (forward: propagation + loss), step_s (backward + Adam), n_batches, load1,
 [eval_s, metrics, best_epoch, bad_evals]}, then a summary line with the best evaluation. loss = mean over batches
 of (ranking + L2). --time-epochs N: trains N epochs without evaluation and prints the seconds per epoch.
+The setup line records the torch version and the device (torch.cuda.get_device_name() or "cpu").
+
+--device cuda (default cpu; the cpu path is unchanged): the parameters (initialized on the CPU with the same seeded
+generator, then moved, so the init equals the cpu run's), the normalized adjacency and every batch's users,
+positives and candidates (copied with non_blocking=True, inside cand_s) live on the GPU; pair shuffling and
+candidate sampling stay on the CPU in numpy. Negative selection, loss, Adam and the evaluation (scores, masking,
+torch.topk; only the top-k ids come back to the CPU) run on the GPU. TF32 is disabled
+(torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False): true fp32 products like on the
+CPU. torch.cuda.synchronize() precedes every clock read that ends a timed region (train_s, cand_s, score_s, loss_s,
+step_s, eval_s). Exits with code 2 and a message when CUDA is unavailable.
 """
 import argparse
 import json
@@ -119,10 +129,11 @@ def sample_candidates(data, users, n, rng):
 @torch.no_grad()
 def select_negatives(U, V, users, cand, plan):
     """(B, n_groups) int64: per group g, the candidate of cand[:, g*N:(g+1)*N] with the highest score on the
-    group's prefix width (first one on ties). U, V: final embeddings (no gradient taken)."""
+    group's prefix width (first one on ties). U, V: final embeddings (no gradient taken). users, cand: numpy arrays
+    or tensors on U's device."""
     N = plan.n_cand
-    ut = torch.as_tensor(users)
-    ct = torch.as_tensor(cand)
+    ut = torch.as_tensor(users, device=U.device)
+    ct = torch.as_tensor(cand, device=U.device)
     out = []
     for g, w in enumerate(plan.groups):
         c = ct[:, g * N:(g + 1) * N]
@@ -145,7 +156,8 @@ def mrl_loss(model, U, V, users, pos, negs, plan, lam):
     return rank, lam * l2 / (2.0 * B)
 
 
-def train_epoch(model, opt, data, pairs, plan, args, rng):
+def train_epoch(model, opt, data, pairs, plan, args, rng, dev=torch.device("cpu")):
+    tl.sync(dev)
     t0 = time.perf_counter()
     pu, pi = pairs
     batches = epoch_batches(len(pu), args.batch, rng)
@@ -158,24 +170,32 @@ def train_epoch(model, opt, data, pairs, plan, args, rng):
         a = time.perf_counter()
         users, pos = pu[idx], pi[idx]
         cand = sample_candidates(data, users, plan.n_total, rng)
+        if dev.type != "cpu":
+            users, pos, cand = tl.h2d(users, dev), tl.h2d(pos, dev), tl.h2d(cand, dev)
+            tl.sync(dev)
         b = time.perf_counter()
         U, V = model.computer()
+        tl.sync(dev)
         c = time.perf_counter()
         negs = select_negatives(U.detach(), V.detach(), users, cand, plan)
+        tl.sync(dev)
         d = time.perf_counter()
-        ut, pt = torch.from_numpy(users), torch.from_numpy(pos)
+        ut, pt = torch.as_tensor(users), torch.as_tensor(pos)
         rank, l2 = mrl_loss(model, U, V, ut, pt, negs, plan, args.reg)
         loss = rank + l2
+        tl.sync(dev)
         e = time.perf_counter()
         opt.zero_grad()
         loss.backward()
         opt.step()
         total += loss.item()
+        tl.sync(dev)
         f = time.perf_counter()
         tc += b - a
         ts += d - c
         tl_ += (c - b) + (e - d)
         tst += f - e
+    tl.sync(dev)
     t1 = time.perf_counter()
     return {"loss": total / len(batches), "train_s": t1 - t0, "sample_s": tc + ts, "cand_s": tc, "score_s": ts,
             "loss_s": tl_, "step_s": tst, "n_batches": len(batches)}
@@ -241,7 +261,9 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=2022)
     ap.add_argument("--time-epochs", type=int, default=0, help="only train N epochs and print seconds per epoch")
     ap.add_argument("--json", action="store_true")
+    tl.add_device_arg(ap)
     args = ap.parse_args(argv)
+    dev = tl.setup_device(args.device, ap)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -257,21 +279,25 @@ def main(argv=None):
     data, layers, adj = build(args)
     pairs = train_pairs(data)
     t1 = time.perf_counter()
-    emit({"setup": True, "data": args.data, "users": data.n_users, "items": data.n_items, "n_train": len(pairs[0]),
+    if adj is not None and dev.type != "cpu":
+        adj = tl.adj_to(adj, dev)
+    emit(dict({"setup": True, "data": args.data, "users": data.n_users, "items": data.n_items, "n_train": len(pairs[0]),
           "test_users": int(len(data.test_users)), "load_s": t1 - t0, "backbone": args.backbone, "layers": layers,
           "negatives": args.negatives, "candidates": args.candidates, "levels": levels,
           "weights": [w for _, w, _ in plan.levels], "batch": args.batch, "lr": args.lr, "reg": args.reg,
           "seed": args.seed, "threads": torch.get_num_threads(), "torch": torch.__version__,
-          "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"), "load1": tl.load1()})
+          "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"), "load1": tl.load1()}, **tl.device_info(dev)))
 
-    model = tl.LightGCN(data.n_users, data.n_items, args.dim, layers, adj, None, init="xavier")
+    model = tl.LightGCN(data.n_users, data.n_items, args.dim, layers, adj, None, init="xavier")  # init on the CPU
+    if dev.type != "cpu":
+        model.to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
 
     if args.time_epochs:
         secs = []
         for epoch in range(1, args.time_epochs + 1):
             rec = {"epoch": epoch, "load1": tl.load1()}
-            rec.update(train_epoch(model, opt, data, pairs, plan, args, rng))
+            rec.update(train_epoch(model, opt, data, pairs, plan, args, rng, dev))
             rec["load1_after"] = tl.load1()
             secs.append(rec["train_s"])
             emit(rec)
@@ -286,11 +312,12 @@ def main(argv=None):
     epoch = 0
     for epoch in range(1, last + 1):
         rec = {"epoch": epoch, "load1": tl.load1()}
-        rec.update(train_epoch(model, opt, data, pairs, plan, args, rng))
+        rec.update(train_epoch(model, opt, data, pairs, plan, args, rng, dev))
         stop = False
         if args.eval_every and epoch % args.eval_every == 0:
             te = time.perf_counter()
             m = evaluate(model, data, levels, ks, args.test_batch)
+            tl.sync(dev)
             rec["eval_s"] = time.perf_counter() - te
             rec.update(m)
             if best is None or m[args.stop_key] > best[args.stop_key]:
