@@ -44,4 +44,23 @@ void MetricCalculator::compute(const Candidate* ranked, int len, const int32_t* 
   }
 }
 
+EvalResult collectResult(const std::vector<int32_t>& users, const std::vector<int32_t>& ks, const float* flat) {
+  const size_t nk = ks.size();
+  const int64_t nEval = static_cast<int64_t>(users.size());
+  const int64_t slots = kMetricCount * static_cast<int64_t>(nk);
+  EvalResult res;
+  res.users = users;
+  res.ks = ks;
+  res.perUser.assign(kMetricCount, std::vector<std::vector<float>>(nk, std::vector<float>(nEval)));
+  res.mean.assign(kMetricCount, std::vector<double>(nk, 0.0));
+  for (int m = 0; m < kMetricCount; ++m)
+    for (size_t k = 0; k < nk; ++k) {
+      auto& dst = res.perUser[m][k];
+      double sum = 0;
+      for (int64_t u = 0; u < nEval; ++u) sum += dst[u] = flat[u * slots + m * nk + k];
+      res.mean[m][k] = sum / static_cast<double>(nEval);
+    }
+  return res;
+}
+
 }  // namespace rf::eval

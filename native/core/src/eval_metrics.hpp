@@ -23,4 +23,8 @@ class MetricCalculator {
   std::vector<double> idealPrefix_;  // idealPrefix_[n] = sum_{r=1..n} 1/log2(r+1)
 };
 
+// The result of per-user metrics flat[user * slots + metric * nk + kIndex] (slots = kMetricCount * nk):
+// transposed to [metric][k][user], means summed in user order (so they do not depend on threads).
+EvalResult collectResult(const std::vector<int32_t>& users, const std::vector<int32_t>& ks, const float* flat);
+
 }  // namespace rf::eval

@@ -60,6 +60,26 @@ void validateSpec(const EvalSpec& spec, int32_t nItems) {
   if (spec.threads < 0) fail(code::kInvalidArgument, "evaluate: threads must be >= 0");
 }
 
+void validateTables(const MatrixView& users, const MatrixView& items, const EvalSpec& spec) {
+  if (users.cols != items.cols)
+    fail(code::kShape, "evaluate: user dim " + std::to_string(users.cols) + " != item dim " +
+                           std::to_string(items.cols));
+  if (spec.truth && users.rows != spec.truth->rows)
+    fail(code::kShape, "evaluate: " + std::to_string(users.rows) + " user rows for " +
+                           std::to_string(spec.truth->rows) + " users");
+  validateSpec(spec, items.rows);
+  validateEmbeddings(users, "user embeddings");
+  validateEmbeddings(items, "item embeddings");
+}
+
+std::vector<int32_t> evaluatedUsers(const Csr& truth) {
+  std::vector<int32_t> users;
+  for (int32_t u = 0; u < truth.rows; ++u)
+    if (truth.degree(u) > 0) users.push_back(u);
+  if (users.empty()) fail(code::kEmpty, "evaluate: no user has a relevant item");
+  return users;
+}
+
 void validateEmbeddings(const MatrixView& m, const char* what) {
   const std::string name(what);
   if (m.rows < 0 || m.cols <= 0) fail(code::kShape, name + " must have at least one column");

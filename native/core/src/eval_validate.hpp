@@ -1,10 +1,4 @@
-// Internal to the evaluator: argument checks shared by every entry point.
+// Internal to the evaluator: argument checks shared by every entry point (declared in the public
+// recforge/eval_parts.hpp, which other backends use too).
 #pragma once
-#include "recforge/evaluate.hpp"
-
-namespace rf::eval {
-// Throws E_INVALID_ARG / E_SHAPE / E_OUT_OF_RANGE for a spec that cannot be evaluated on nItems.
-void validateSpec(const EvalSpec& spec, int32_t nItems);
-// Throws E_SHAPE for a matrix without columns, E_NONFINITE for NaN/Inf.
-void validateEmbeddings(const MatrixView& m, const char* what);
-}  // namespace rf::eval
+#include "recforge/eval_parts.hpp"

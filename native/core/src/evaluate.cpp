@@ -48,10 +48,7 @@ using FillTiles = std::function<void(const int32_t* users, int nu, int32_t itemB
 std::vector<EvalResult> run(int32_t nItems, int levels, const FillTiles& fill, const EvalSpec& spec,
                             const JobControl& ctl) {
   const Csr& truth = *spec.truth;
-  std::vector<int32_t> users;
-  for (int32_t u = 0; u < truth.rows; ++u)
-    if (truth.degree(u) > 0) users.push_back(u);
-  if (users.empty()) fail(code::kEmpty, "evaluate: no user has a relevant item");
+  const std::vector<int32_t> users = evaluatedUsers(truth);
 
   const int64_t nEval = static_cast<int64_t>(users.size());
   const int32_t maxK = *std::max_element(spec.ks.begin(), spec.ks.end());
@@ -99,24 +96,9 @@ std::vector<EvalResult> run(int32_t nItems, int levels, const FillTiles& fill, c
     ctl.report(static_cast<double>(++blocksDone) / nBlocks);
   });
 
-  // Transpose to [metric][k][user]; means are summed in user order, so they do not depend on threads.
-  const size_t nk = spec.ks.size();
   std::vector<EvalResult> out(levels);
-  for (int l = 0; l < levels; ++l) {
-    EvalResult& res = out[l];
-    res.users = users;
-    res.ks = spec.ks;
-    const float* src = flat.data() + static_cast<int64_t>(l) * nEval * slots;
-    res.perUser.assign(kMetricCount, std::vector<std::vector<float>>(nk, std::vector<float>(nEval)));
-    res.mean.assign(kMetricCount, std::vector<double>(nk, 0.0));
-    for (int m = 0; m < kMetricCount; ++m)
-      for (size_t k = 0; k < nk; ++k) {
-        auto& dst = res.perUser[m][k];
-        double sum = 0;
-        for (int64_t u = 0; u < nEval; ++u) sum += dst[u] = src[u * slots + m * nk + k];
-        res.mean[m][k] = sum / static_cast<double>(nEval);
-      }
-  }
+  for (int l = 0; l < levels; ++l)
+    out[l] = collectResult(users, spec.ks, flat.data() + static_cast<int64_t>(l) * nEval * slots);
   return out;
 }
 
@@ -135,27 +117,9 @@ EvalResult evaluateScores(const Scorer& scorer, const EvalSpec& spec, const JobC
   return eval::run(scorer, spec, ctl);
 }
 
-namespace {
-
-// The checks shared by the embedding evaluations: same width, one user row per truth row, a valid
-// spec, finite tables.
-void validateTables(const MatrixView& users, const MatrixView& items, const EvalSpec& spec) {
-  if (users.cols != items.cols)
-    fail(code::kShape, "evaluate: user dim " + std::to_string(users.cols) + " != item dim " +
-                           std::to_string(items.cols));
-  if (spec.truth && users.rows != spec.truth->rows)
-    fail(code::kShape, "evaluate: " + std::to_string(users.rows) + " user rows for " +
-                           std::to_string(spec.truth->rows) + " users");
-  eval::validateSpec(spec, items.rows);
-  eval::validateEmbeddings(users, "user embeddings");
-  eval::validateEmbeddings(items, "item embeddings");
-}
-
-}  // namespace
-
 EvalResult evaluateEmbeddings(const MatrixView& users, const MatrixView& items, const EvalSpec& spec,
                               const JobControl& ctl) {
-  validateTables(users, items, spec);
+  eval::validateTables(users, items, spec);
   const eval::DotScorer scorer(users, items, spec.threads);
   return eval::run(scorer, spec, ctl);
 }
@@ -163,7 +127,7 @@ EvalResult evaluateEmbeddings(const MatrixView& users, const MatrixView& items, 
 std::vector<EvalResult> evaluateEmbeddingPrefixes(const MatrixView& users, const MatrixView& items,
                                                   const std::vector<int32_t>& dims, const EvalSpec& spec,
                                                   const JobControl& ctl) {
-  validateTables(users, items, spec);
+  eval::validateTables(users, items, spec);
   validatePrefixDims(dims, users.cols, "dims");
   // Only the columns up to the widest prefix are packed and read.
   const eval::DotScorer scorer(users, items, spec.threads, dims.back());
