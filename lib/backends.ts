@@ -4,7 +4,7 @@
  * @module
  */
 import { RecforgeError } from './errors.js';
-import { addon } from './native.js';
+import { addon, loadedAddon } from './native.js';
 
 /** Where computation runs. `'auto'` picks CUDA when available, else CPU. */
 export type Device = 'auto' | 'cpu' | 'cuda';
@@ -13,22 +13,39 @@ export type Device = 'auto' | 'cpu' | 'cuda';
 export interface BackendInfo {
   /** Backend name, usable as a `device` option. */
   name: 'cpu' | 'cuda';
-  /** True when this backend can run on this machine with this build. */
+  /**
+   * True when this backend can run on this machine with this build: always for `'cpu'`; for
+   * `'cuda'`, when the loaded addon is the CUDA variant (`compiled`) and a usable GPU was found.
+   */
   available: boolean;
-  /** Why it is (or is not) available, in words. */
+  /**
+   * True when the loaded addon contains this backend's kernels (always for `'cpu'`; for `'cuda'`
+   * only with the CUDA variant of the addon, see the README's "CUDA backend" section).
+   */
+  compiled: boolean;
+  /** Why it is (or is not) available, in words: for an available `'cuda'`, the device. */
   reason: string;
 }
 
-/** Lists the backends with availability and the reason for it. */
+/**
+ * Lists the backends with availability and the reason for it. The CUDA entry is available only
+ * when the CUDA variant of the addon is loaded and it found a usable device (probed once per
+ * process); otherwise `reason` says what is missing (the build, the driver, the device).
+ */
 export function listBackends(): BackendInfo[] {
   const info = addon().buildInfo();
+  const compiled = info.cuda.compiled === true;
+  let reason = info.cuda.reason;
+  const loadError = loadedAddon().cudaLoadError;
+  if (!compiled && loadError) reason = `${reason}; the CUDA addon ${loadError}`;
   return [
     {
       name: 'cpu',
       available: true,
+      compiled: true,
       reason: `native C++ kernels, ${info.simd} instruction set, ${info.threads} threads by default`,
     },
-    { name: 'cuda', available: info.cuda.compiled, reason: info.cuda.reason },
+    { name: 'cuda', available: compiled && info.cuda.available === true, compiled, reason },
   ];
 }
 

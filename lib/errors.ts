@@ -21,6 +21,10 @@
  * - `E_NOT_READY`: a synchronous call needs state that only an async call builds (e.g.
  *   `recommendSync` before the model's final embeddings were computed: await `warmup()` first).
  * - `E_BACKEND_UNAVAILABLE`: the requested device/backend is not available in this build/machine.
+ * - `E_NO_DEVICE`: GPU work was asked for but no GPU is usable (no device, driver older than the
+ *   CUDA runtime, or an addon built without CUDA).
+ * - `E_DEVICE_OOM`: the GPU ran out of memory; the process and the model stay usable.
+ * - `E_DEVICE`: any other CUDA runtime failure (the message names the CUDA error and the call).
  * - `E_OUT_OF_MEMORY`: a native allocation failed.
  * - `E_INTERNAL`: an invariant did not hold (a bug: please report it).
  */
@@ -38,12 +42,16 @@ export type ErrorCode =
   | 'E_BUSY'
   | 'E_NOT_READY'
   | 'E_BACKEND_UNAVAILABLE'
+  | 'E_NO_DEVICE'
+  | 'E_DEVICE_OOM'
+  | 'E_DEVICE'
   | 'E_OUT_OF_MEMORY'
   | 'E_INTERNAL';
 
 const KNOWN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'E_INVALID_ARG', 'E_TYPE', 'E_SHAPE', 'E_OUT_OF_RANGE', 'E_NONFINITE', 'E_PARSE', 'E_EMPTY', 'E_IO',
-  'E_ABORTED', 'E_DISPOSED', 'E_BUSY', 'E_NOT_READY', 'E_BACKEND_UNAVAILABLE', 'E_OUT_OF_MEMORY', 'E_INTERNAL',
+  'E_ABORTED', 'E_DISPOSED', 'E_BUSY', 'E_NOT_READY', 'E_BACKEND_UNAVAILABLE', 'E_NO_DEVICE', 'E_DEVICE_OOM',
+  'E_DEVICE', 'E_OUT_OF_MEMORY', 'E_INTERNAL',
 ]);
 
 /** Where in an input file an error was found. */

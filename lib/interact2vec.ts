@@ -473,8 +473,9 @@ export class Interact2Vec implements EmbeddingModel {
 export function resolveInteract2VecOptions(options: Interact2VecOptions):
   { config: RawInteract2VecConfig; training: Omit<RawInteract2VecOptions, 'epochs'> } {
   if (options === null || typeof options !== 'object') throw new RecforgeError('E_TYPE', 'options must be an object');
-  if (resolveDevice(options.device === 'auto' ? 'cpu' : options.device) === 'cuda')
-    throw new RecforgeError('E_BACKEND_UNAVAILABLE', "device 'cuda' is not available for Interact2Vec: no CUDA kernels in this build");
+  if (options.device === 'cuda')
+    throw new RecforgeError('E_BACKEND_UNAVAILABLE', "device 'cuda' is not available for Interact2Vec: it trains on CPU only (the CUDA backend covers LightGCN / MF)");
+  resolveDevice(options.device === undefined || options.device === 'auto' ? 'cpu' : options.device);  // E_INVALID_ARG for an unknown device
   const training = trainingOptions(options);
   const config = {
     dim: intOption('dim', options.dim, 1, 4096, 64),

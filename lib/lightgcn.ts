@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { resolveDevice } from './backends.js';
+import { resolveDevice, type Device } from './backends.js';
 import type { Dataset, IdMap } from './dataset.js';
 import { RecforgeError } from './errors.js';
 import { callNative, runNative, type AsyncOptions } from './job.js';
@@ -129,6 +129,8 @@ export interface ModelParts {
   dataset: Dataset;
   ownsDataset: boolean;
   threads: number;
+  /** Where the model trains ('auto' already resolved). */
+  device: 'cpu' | 'cuda';
   /** Matryoshka levels, validated (Matryoshka models only). */
   levels?: readonly number[];
 }
@@ -168,9 +170,13 @@ export class LightGCN implements EmbeddingModel {
    * Builds a model over `dataset`'s train interactions with a seeded N(0, initStd²) table (the
    * same seed gives the same table whatever `threads`). The model keeps what it needs from the
    * dataset: disposing the dataset later does not break the model.
+   * `device: 'cuda'` trains on the GPU (needs the CUDA addon and a usable GPU, see
+   * {@link listBackends}); `'auto'` (default) picks CUDA when it is available, else CPU.
+   * Evaluation, recommendation and saving always run on the CPU from the trained table.
    * @throws RecforgeError E_INVALID_ARG naming a bad option (dim < 1, layers outside [0, 64],
-   *   negative or NaN initStd, bad seed/threads), E_BACKEND_UNAVAILABLE for `device: 'cuda'`
-   *   without CUDA, E_DISPOSED for a disposed dataset.
+   *   negative or NaN initStd, bad seed/threads, unknown device), E_BACKEND_UNAVAILABLE for
+   *   `device: 'cuda'` when CUDA is not available (the message says why), E_DISPOSED for a
+   *   disposed dataset.
    */
   static async create(dataset: Dataset, options: LightGCNOptions = {}, run: AsyncOptions = {}): Promise<LightGCN> {
     return new LightGCN(await buildParts(dataset, options, run, false));
@@ -179,6 +185,14 @@ export class LightGCN implements EmbeddingModel {
   /** `'lightgcn'`, `'mf'` for zero layers (`'mrl'` for a {@link Matryoshka} model). */
   get kind(): 'lightgcn' | 'mf' | 'mrl' {
     return this.config.layers === 0 ? 'mf' : 'lightgcn';
+  }
+
+  /**
+   * Where the model trains: `'cuda'` (the GPU trainer) or `'cpu'`, resolved at creation from the
+   * `device` option. A {@link Trainer} runs its epochs there.
+   */
+  get device(): 'cpu' | 'cuda' {
+    return this.#alive().device;
   }
 
   /** Embedding width. */
@@ -482,12 +496,27 @@ function itemList(name: string, v: unknown): Int32Array | undefined {
   return out;
 }
 
+/**
+ * The device a LightGCN-family model trains on. LightGCN / MF: `'auto'` is CUDA when available,
+ * an explicit `'cuda'` must be available. Matryoshka models train on CPU only (the GPU trainer has
+ * no Matryoshka objective), so `'auto'` is CPU for them and `'cuda'` is refused.
+ * @internal
+ */
+export function modelDevice(device: Device | undefined, family: 'lightgcn' | 'mrl'): 'cpu' | 'cuda' {
+  if (family === 'mrl') {
+    if (device === 'cuda')
+      throw new RecforgeError('E_BACKEND_UNAVAILABLE',
+        "device 'cuda' is not available for Matryoshka models: the GPU trainer has no Matryoshka objective (use device 'cpu' or 'auto')");
+    return resolveDevice(device === undefined || device === 'auto' ? 'cpu' : device);
+  }
+  return resolveDevice(device);
+}
+
 /** Creates the native model over a dataset. @internal */
-export async function buildParts(dataset: Dataset, options: LightGCNOptions, run: AsyncOptions, ownsDataset: boolean): Promise<ModelParts> {
+export async function buildParts(dataset: Dataset, options: LightGCNOptions, run: AsyncOptions, ownsDataset: boolean,
+  family: 'lightgcn' | 'mrl' = 'lightgcn'): Promise<ModelParts> {
   if (options === null || typeof options !== 'object') throw new RecforgeError('E_TYPE', 'options must be an object');
-  // 'auto' means CPU until LightGCN has CUDA kernels; an explicit 'cuda' is refused either way.
-  if (resolveDevice(options.device === 'auto' ? 'cpu' : options.device) === 'cuda')
-    throw new RecforgeError('E_BACKEND_UNAVAILABLE', "device 'cuda' is not available for LightGCN: no CUDA kernels in this build");
+  const device = modelDevice(options.device, family);
   const threads = intOption('threads', options.threads, 0, 4096, 0);
   const graph = await dataset.graph(run);
   const config = {
@@ -495,5 +524,5 @@ export async function buildParts(dataset: Dataset, options: LightGCNOptions, run
     seed: options.seed ?? 0,
   };
   const native = await runNative(run, (t, p) => addon().createLightGcn(graph, config, threads, t, p));
-  return { native, dataset, ownsDataset, threads };
+  return { native, dataset, ownsDataset, threads, device };
 }

@@ -42,7 +42,8 @@ export class Matryoshka extends LightGCN {
    * Builds a model over `dataset`'s train interactions.
    * @throws RecforgeError E_INVALID_ARG naming a bad option (levels not strictly increasing,
    *   outside [1, dim] or empty; layers with the MF backbone; unknown backbone), plus those of
-   *   {@link LightGCN.create}.
+   *   {@link LightGCN.create}. Matryoshka models train on CPU only: `device: 'auto'` is CPU and
+   *   `device: 'cuda'` is E_BACKEND_UNAVAILABLE (the GPU trainer has no Matryoshka objective).
    */
   static override async create(dataset: Dataset, options: MatryoshkaOptions = {}, run: AsyncOptions = {}): Promise<Matryoshka> {
     if (options === null || typeof options !== 'object') throw new RecforgeError('E_TYPE', 'options must be an object');
@@ -54,7 +55,7 @@ export class Matryoshka extends LightGCN {
     const dim = options.dim ?? 64;
     const levels = validateLevels(options.levels ?? defaultLevels(dim), dim);
     const layers = backbone === 'mf' ? 0 : options.layers ?? 3;
-    const parts = await buildParts(dataset, { ...options, layers, init: options.init ?? 'xavier' }, run, false);
+    const parts = await buildParts(dataset, { ...options, layers, init: options.init ?? 'xavier' }, run, false, 'mrl');
     return new Matryoshka({ ...parts, levels });
   }
 

@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import type { Dataset } from './dataset.js';
 import { IdMap } from './dataset.js';
 import { RecforgeError, isRecforgeError } from './errors.js';
+import type { Device } from './backends.js';
 import { Interact2Vec, resolveInteract2VecOptions, type Interact2VecConfig, type Interact2VecOptions, type Interact2VecTraining } from './interact2vec.js';
 import { runNative, type AsyncOptions } from './job.js';
 import { LightGCN, buildParts, type LightGCNConfig } from './lightgcn.js';
@@ -52,6 +53,11 @@ export interface SaveModelOptions extends AsyncOptions {
 export interface LoadModelOptions extends AsyncOptions {
   /** Worker threads of the loaded model (default 0 = all cores). */
   threads?: number;
+  /**
+   * Where a loaded LightGCN / MF model trains when training continues (default `'auto'`: CUDA
+   * when available); Matryoshka and Interact2Vec models train on CPU only.
+   */
+  device?: Device;
   /**
    * The family the file must hold; a file of the other family is refused with E_TYPE. Giving it
    * also types the result ({@link LightGCN} or {@link Interact2Vec}).
@@ -358,9 +364,10 @@ export async function instantiateModel(parsed: ParsedModel, file: string, option
     if (parsed.family === 'interact2vec') {
       const { users: _users, items: _items, ...o } = parsed.config;
       // Once built, the model owns `data`; a failed restore disposes both (disposing again below is harmless).
-      model = await Interact2Vec.restore(data, { ...o, threads: options.threads }, parsed.tables, run);
+      model = await Interact2Vec.restore(data, { ...o, threads: options.threads, device: options.device }, parsed.tables, run);
     } else {
-      const parts = await buildParts(data, { ...parsed.config, threads: options.threads }, run, true);
+      const family = parsed.config.levels ? 'mrl' : 'lightgcn';
+      const parts = await buildParts(data, { ...parsed.config, threads: options.threads, device: options.device }, run, true, family);
       const m = parsed.config.levels ? Matryoshka.fromParts({ ...parts, levels: parsed.config.levels }) : LightGCN.fromParts(parts);
       model = m;
       const { ego } = parsed.state;

@@ -4,9 +4,11 @@
  * @internal
  * @module
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { CleanReport } from './clean.js';
+import { RecforgeError } from './errors.js';
 import type { Interact2VecTraining } from './interact2vec.js';
 import { fileURLToPath } from 'node:url';
 
@@ -50,7 +52,11 @@ export interface NativeGraph {
 export interface BuildInfo {
   simd: string;
   threads: number;
-  cuda: { compiled: boolean; reason: string };
+  /**
+   * compiled: the addon holds the CUDA backend (recforge_cuda.node); available: compiled and a
+   * usable device was found; reason: the device (when available) or why not; device: its name.
+   */
+  cuda: { compiled: boolean; available?: boolean; reason: string; device?: string; driverVersion?: number; runtimeVersion?: number };
 }
 
 /** Raw evaluation result; see native/addon/evaluate.hpp for the layout. */
@@ -85,6 +91,8 @@ export interface RawMatryoshkaOptions {
 
 /** Training hyperparameters as the addon takes them (already validated by the facade). */
 export interface RawTrainOptions {
+  /** Where the run trains (default 'cpu'); 'cuda' needs the CUDA addon (else E_NO_DEVICE). */
+  device?: 'cpu' | 'cuda';
   sampler: 'tf' | 'torch' | 'stratified' | 'pairs';
   dropLast?: boolean;
   matryoshka?: RawMatryoshkaOptions;
@@ -130,7 +138,7 @@ export interface NativeLightGcn {
     allow: Int32Array | undefined, deny: Int32Array | undefined): { items: Int32Array; scores: Float32Array };
   trainMatrix(): NativeCsr;
   info(): { users: number; items: number; dim: number; layers: number; initStd: number; init: 'normal' | 'xavier'; seed: number;
-    trainer: boolean; busy: boolean };
+    trainer: boolean; device?: 'cpu' | 'cuda'; busy: boolean };
   dispose(): void;
 }
 
@@ -256,13 +264,73 @@ export interface RawLoadAddon {
 const require = createRequire(import.meta.url);
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-let cached: RawAddon | undefined;
+/** Which addon this process loaded, and from where. */
+export interface LoadedAddon {
+  /** `'cpu'`: the shipped addon (prebuilds/ or build/Release); `'cuda'`: the CUDA variant. */
+  variant: 'cpu' | 'cuda';
+  /** File of the CUDA variant (undefined for the CPU addon, which node-gyp-build locates). */
+  path?: string;
+  /** Why an auto-detected CUDA addon was not used (it failed to load), when that happened. */
+  cudaLoadError?: string;
+}
 
-/** The loaded addon (prebuilds/ first, then build/Release), loaded once per thread. */
+/** Where cmake-js puts the CUDA variant (scripts/build-cuda-addon.mjs), newest layout first. */
+export const CUDA_ADDON_CANDIDATES: readonly string[] = [
+  path.join('build-cuda-addon', 'Release', 'recforge_cuda.node'),
+  path.join('build-cuda-addon', 'recforge_cuda.node'),
+];
+
+/**
+ * The CUDA addon to load instead of the CPU one: none when RECFORGE_CUDA is '0'; else
+ * RECFORGE_ADDON_PATH when set (explicit: it must exist), else the first of
+ * {@link CUDA_ADDON_CANDIDATES} under the package root that exists.
+ */
+export function cudaAddonPath(env: NodeJS.ProcessEnv = process.env): { path: string; explicit: boolean } | undefined {
+  if (env.RECFORGE_CUDA === '0') return undefined;
+  const explicit = env.RECFORGE_ADDON_PATH;
+  if (explicit) return { path: path.resolve(explicit), explicit: true };
+  for (const rel of CUDA_ADDON_CANDIDATES) {
+    const p = path.join(packageRoot, rel);
+    if (existsSync(p)) return { path: p, explicit: false };
+  }
+  return undefined;
+}
+
+let cached: RawAddon | undefined;
+let loaded: LoadedAddon | undefined;
+
+/**
+ * The loaded addon, loaded once per thread: the CUDA variant when {@link cudaAddonPath} names
+ * one, else the CPU addon (prebuilds/ first, then build/Release). An explicit RECFORGE_ADDON_PATH
+ * that cannot be loaded throws; an auto-detected CUDA addon that cannot be loaded falls back to
+ * the CPU addon and the failure is reported by listBackends().
+ */
 export function addon(): RawAddon {
   if (!cached) {
+    const cuda = cudaAddonPath();
+    let cudaLoadError: string | undefined;
+    if (cuda) {
+      try {
+        if (cuda.explicit && !existsSync(cuda.path)) throw new Error(`no such file: ${cuda.path}`);
+        cached = require(cuda.path) as RawAddon;
+        loaded = { variant: 'cuda', path: cuda.path };
+        return cached;
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        if (cuda.explicit)
+          throw new RecforgeError('E_IO', `cannot load the addon named by RECFORGE_ADDON_PATH (${cuda.path}): ${why}`, { cause: e });
+        cudaLoadError = `${cuda.path} failed to load: ${why}`;
+      }
+    }
     const load = require('node-gyp-build') as (dir: string) => unknown;
     cached = load(packageRoot) as RawAddon;
+    loaded = { variant: 'cpu', cudaLoadError };
   }
   return cached;
+}
+
+/** Which addon {@link addon} loaded (loading it first). */
+export function loadedAddon(): LoadedAddon {
+  addon();
+  return loaded!;
 }

@@ -48,7 +48,10 @@ export interface TrainerOptions {
   dropLast?: boolean;
   /** How a {@link Matryoshka} model is trained (only for Matryoshka models). */
   matryoshka?: MatryoshkaTraining;
-  /** `'adam'` (dense, as torch.optim.Adam; default), `'lazy-adam'` (rows with a gradient only) or `'sgd'`. */
+  /**
+   * `'adam'` (dense, as torch.optim.Adam; default), `'lazy-adam'` (rows with a gradient only) or
+   * `'sgd'`. A model on device `'cuda'` trains with `'adam'` or `'sgd'` only.
+   */
   optimizer?: 'adam' | 'lazy-adam' | 'sgd';
   /** Negative items: `'uniform'` (default) or `'popularity'` (∝ degree^negativeAlpha). */
   negatives?: 'uniform' | 'popularity';
@@ -172,8 +175,11 @@ export class Trainer implements TrainerContract {
   #snapshot: TrainerSnapshot = { epoch: 0, best: undefined, sinceBest: 0 };
 
   /**
+   * Epochs run where the model lives ({@link LightGCN.device}): on the GPU for a `'cuda'` model,
+   * with the same seeded batches as on the CPU (results agree up to float rounding).
    * @throws RecforgeError E_INVALID_ARG naming the first bad option (lr <= 0, negative reg,
-   *   batchSize < 1, NaN anywhere, unknown sampler/optimizer), E_DISPOSED for a disposed model.
+   *   batchSize < 1, NaN anywhere, unknown sampler/optimizer, `'lazy-adam'` on a `'cuda'` model),
+   *   E_DISPOSED for a disposed model.
    */
   constructor(model: LightGCN, options: TrainerOptions = {}) {
     if (options === null || typeof options !== 'object') throw new RecforgeError('E_TYPE', 'options must be an object');
@@ -196,6 +202,9 @@ export class Trainer implements TrainerContract {
       seed: intOption('seed', options.seed, 0, Number.MAX_SAFE_INTEGER, model.config.seed),
     };
     if (mrl) resolved.matryoshka = Object.freeze(matryoshkaOptions(options.matryoshka ?? {}, model.levels));
+    if (model.device === 'cuda' && resolved.optimizer === 'lazy-adam')
+      throw new RecforgeError('E_INVALID_ARG',
+        "optimizer 'lazy-adam' is not supported on device 'cuda' (use 'adam' or 'sgd', or create the model with device: 'cpu')");
     this.options = Object.freeze(resolved);
   }
 
@@ -209,7 +218,9 @@ export class Trainer implements TrainerContract {
    * after the current epoch; aborting `signal` stops mid-epoch with E_ABORTED (the batches already
    * applied stay applied; the model remains usable). Disposing the model stops it with E_DISPOSED.
    * @throws RecforgeError E_BUSY when another fit runs on the model, E_INVALID_ARG for bad
-   *   options, E_PARSE / E_IO for an unusable resume checkpoint, E_ABORTED, E_DISPOSED.
+   *   options, E_PARSE / E_IO for an unusable resume checkpoint, E_ABORTED, E_DISPOSED; on a
+   *   `'cuda'` model E_NO_DEVICE (no usable GPU), E_DEVICE_OOM (GPU memory exhausted; the model
+   *   stays usable) or E_DEVICE (another CUDA failure).
    */
   async *fit(options: TrainFitOptions): AsyncGenerator<TrainEpochEvent, void, undefined> {
     const model = this.model;
@@ -220,7 +231,7 @@ export class Trainer implements TrainerContract {
       const run = { signal };
       const native = model.native();
       if (configuredBy.get(model) !== this) {
-        await runNative(run, (t) => native.configureTraining(this.#raw(), t));
+        await runNative(run, (t) => native.configureTraining({ ...this.#raw(), device: model.device }, t));
         configuredBy.set(model, this);
       }
       if (options.resume !== undefined) {

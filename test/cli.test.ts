@@ -58,12 +58,12 @@ describe('recforge CLI', () => {
     expect(got['precision@5']).toBeCloseTo(7 / 25, 6);
   });
 
-  it('backends --json lists objects with name, available, reason', () => {
+  it('backends --json lists objects with name, available, compiled, reason', () => {
     const r = run('backends', '--json');
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout);
     expect(list.map((b: { name: string }) => b.name)).toEqual(['cpu', 'cuda']);
-    for (const b of list) expect(Object.keys(b).sort()).toEqual(['available', 'name', 'reason']);
+    for (const b of list) expect(Object.keys(b).sort()).toEqual(['available', 'compiled', 'name', 'reason']);
   });
 
   it('demo --json reports the data and each recommender', () => {

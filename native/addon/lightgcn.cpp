@@ -45,19 +45,43 @@ class ConfigureJob : public Job {
   ConfigureJob(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info)
       : Job(env, "recforge:configureTraining", info[1], info[2]),
         options_(parseTrainOptions(info[0])),
-        lease_(env, std::move(s), "configure training") {}
+        device_(parseTrainDevice(info[0])),
+        lease_(env, std::move(s), "configure training") {
+#ifndef RECFORGE_WITH_CUDA
+    if (device_ == TrainDevice::kCuda)
+      throwError(env, rf::code::kNoDevice,
+                 "this build of the addon was compiled without CUDA support (build recforge_cuda.node with npm run build:cuda)");
+#endif
+  }
 
  protected:
   void Run(const rf::JobControl& ctl) override {
     ReleaseAtEnd end{lease_};
     ctl.checkCancelled();
-    lease_->trainer.reset();  // frees the old workspaces before allocating new ones
+    // Frees the old workspaces (and device memory) before allocating new ones. model.ego is
+    // current (see LightGcnState), so a run may move between devices.
+    lease_->trainer.reset();
+#ifdef RECFORGE_WITH_CUDA
+    lease_->gpuTrainer.reset();
+    if (device_ == TrainDevice::kCuda) {
+      // Uploads the graph and the current table; E_NO_DEVICE / E_DEVICE_OOM / E_DEVICE on failure,
+      // E_INVALID_ARG for what the GPU trainer does not support (lazy-adam, Matryoshka).
+      lease_->gpuTrainer = std::make_unique<rf::cuda::LightGcnTrainer>(*lease_->graph, lease_->model, options_);
+      lease_->gpuAdam = options_.optimizer == rf::OptimizerKind::kAdam;
+      // Jobs run on different worker threads, each with its own default stream (the backend is
+      // built with --default-stream=per-thread): finish this thread's uploads and fills before
+      // another thread's kernels read them.
+      rf::cuda::synchronize();
+      return;
+    }
+#endif
     lease_->trainer = std::make_unique<rf::LightGcnTrainer>(*lease_->graph, lease_->model, options_);
   }
   Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
 
  private:
   rf::TrainOptions options_;
+  TrainDevice device_;
   BusyLease lease_;
 };
 
@@ -69,12 +93,30 @@ class TrainEpochJob : public Job {
         lease_(env, std::move(s), "train") {
     if (!(epoch_ >= 0 && epoch_ <= 9007199254740991.0) || static_cast<double>(static_cast<int64_t>(epoch_)) != epoch_)
       throwError(env, rf::code::kInvalidArgument, "epoch must be a non-negative integer");
-    if (!lease_->trainer) throwError(env, rf::code::kInvalidArgument, "configureTraining must run before trainEpoch");
+    if (!lease_->trainerDevice()) throwError(env, rf::code::kInvalidArgument, "configureTraining must run before trainEpoch");
   }
 
  protected:
   void Run(const rf::JobControl& ctl) override {
     ReleaseAtEnd end{lease_};
+#ifdef RECFORGE_WITH_CUDA
+    if (lease_->gpuTrainer) {
+      rf::cuda::LightGcnTrainer& gpu = *lease_->gpuTrainer;
+      try {
+        loss_ = gpu.trainEpoch(static_cast<int64_t>(epoch_), ctl);
+      } catch (...) {
+        // Cancelled (or failed) mid-epoch: the batches already applied stay applied, as on the
+        // CPU, so bring the host table up to date when the device still answers.
+        try {
+          gpu.downloadModel();
+        } catch (...) {
+        }
+        throw;
+      }
+      gpu.downloadModel();  // eval / recommend / save read the host table
+      return;
+    }
+#endif
     loss_ = lease_->trainer->trainEpoch(static_cast<int64_t>(epoch_), ctl);
   }
   Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, loss_); }
@@ -195,7 +237,9 @@ Napi::Value LightGcnWrap::Info(const Napi::CallbackInfo& info) {
   o.Set("initStd", c.initStd);
   o.Set("init", c.init == rf::InitKind::kXavierUniform ? "xavier" : "normal");
   o.Set("seed", static_cast<double>(c.seed));
-  o.Set("trainer", s->trainer != nullptr);
+  const char* device = s->trainerDevice();
+  o.Set("trainer", device != nullptr);
+  if (device) o.Set("device", device);
   o.Set("busy", s->busy.load());
   return o;
 }

@@ -4,7 +4,8 @@
 //
 // JS surface (all async functions take `cancel?, progress?` last):
 //   createLightGcn(graph, {dim, layers, initStd, seed}, threads) -> Promise<NativeLightGcn>
-//   m.configureTraining(options)      -> Promise<void>   (new trainer: fresh Adam state)
+//   m.configureTraining(options)      -> Promise<void>   (new trainer: fresh Adam state;
+//                                        options.device 'cpu' | 'cuda', see LightGcnState)
 //   m.trainEpoch(epoch)               -> Promise<number> (mean batch loss)
 //   m.finalEmbeddings(threads)        -> Promise<{users, items}>, also cached for recommend
 //   m.exportState()                   -> Promise<{ego, m?, v?, steps}>
@@ -12,7 +13,7 @@
 //   m.recommend(users, k, excludeTrain, threads, dim, shortlist, allow?, deny?) -> Promise<{items, scores}> (see recommend.cpp)
 //   m.recommendSync(user, k, excludeTrain, dim, shortlist, allow?, deny?) -> {items, scores} (synchronous, see recommend.cpp)
 //   m.trainMatrix() -> NativeCsr (the train user -> items matrix the model was built on)
-//   m.info() -> {users, items, dim, layers, initStd, seed, steps, trainer}, m.dispose()
+//   m.info() -> {users, items, dim, layers, initStd, seed, trainer, device?, busy}, m.dispose()
 // Jobs that read or write the embedding table take the model's busy flag: a second one while
 // the first runs is refused with E_BUSY instead of racing.
 #pragma once
@@ -27,6 +28,11 @@
 #include "recforge/lightgcn.hpp"
 #include "recforge/retrieval.hpp"
 
+#ifdef RECFORGE_WITH_CUDA
+#include "recforge/cuda/lightgcn_trainer.hpp"
+#include "recforge/cuda/runtime.hpp"
+#endif
+
 namespace rfaddon {
 
 struct LightGcnState {
@@ -34,12 +40,27 @@ struct LightGcnState {
   rf::LightGcnModel model;
   // Declared after `model`: it holds references to it, so it must be destroyed first.
   std::unique_ptr<rf::LightGcnTrainer> trainer;
+#ifdef RECFORGE_WITH_CUDA
+  // The GPU trainer of a run configured with device 'cuda' (then `trainer` is null). During an
+  // epoch the device table is the truth; every job that ends an epoch or imports a state leaves
+  // model.ego equal to it, so evaluation, recommendation and saving read the host table as usual.
+  std::unique_ptr<rf::cuda::LightGcnTrainer> gpuTrainer;
+  bool gpuAdam = false;  // the GPU run keeps Adam moments (optimizer 'adam')
+#endif
   std::atomic<bool> busy{false};
   // Final embeddings of the last finalEmbeddings job, (users + items) x dim. Replaced on the main
   // thread only, so recommend jobs can hold the old table while training moves on.
   std::shared_ptr<const std::vector<float>> final;
   // The item rows of `final` packed for recommendSync; set and reset together with `final`.
   std::shared_ptr<const rf::PackedItems> packed;
+
+  // "cpu" / "cuda" for the configured trainer; nullptr before configureTraining.
+  const char* trainerDevice() const {
+#ifdef RECFORGE_WITH_CUDA
+    if (gpuTrainer) return "cuda";
+#endif
+    return trainer ? "cpu" : nullptr;
+  }
 };
 
 using BusyLease = BusyLeaseOf<LightGcnState>;

@@ -22,7 +22,13 @@ class ExportStateJob : public Job {
   void Run(const rf::JobControl& ctl) override {
     ReleaseAtEnd end{lease_};
     ctl.checkCancelled();
-    ego_ = lease_->model.ego;
+    ego_ = lease_->model.ego;  // current for a GPU run too (see LightGcnState)
+#ifdef RECFORGE_WITH_CUDA
+    if (lease_->gpuTrainer) {
+      if (lease_->gpuAdam) lease_->gpuTrainer->downloadMoments(m_, v_);
+      steps_ = lease_->gpuTrainer->stepsDone();
+    }
+#endif
     if (lease_->trainer) {
       m_ = lease_->trainer->adamFirstMoment();
       v_ = lease_->trainer->adamSecondMoment();
@@ -62,7 +68,11 @@ class ImportStateJob : public Job {
     if (hasMoments) {
       m_ = float32Vector(o.Get("m"), "state.m");
       v_ = float32Vector(o.Get("v"), "state.v");
-      if (!lease_->trainer || lease_->trainer->adamFirstMoment().empty())
+      bool keepsMoments = lease_->trainer && !lease_->trainer->adamFirstMoment().empty();
+#ifdef RECFORGE_WITH_CUDA
+      keepsMoments = keepsMoments || (lease_->gpuTrainer && lease_->gpuAdam);
+#endif
+      if (!keepsMoments)
         throwError(env, rf::code::kInvalidArgument, "state has Adam moments but the model has no Adam trainer configured");
       if (m_.size() != size || v_.size() != size) throwError(env, rf::code::kShape, "state.m / state.v do not match the model size");
     }
@@ -80,6 +90,14 @@ class ImportStateJob : public Job {
       for (float x : *t)
         if (!std::isfinite(x)) rf::fail(rf::code::kNonFinite, "state holds NaN or Inf values");
     lease_->model.ego.swap(ego_);
+#ifdef RECFORGE_WITH_CUDA
+    if (lease_->gpuTrainer) {
+      lease_->gpuTrainer->uploadModel();
+      if (!m_.empty()) lease_->gpuTrainer->uploadMoments(m_, v_);
+      lease_->gpuTrainer->setStepsDone(steps_);
+      rf::cuda::synchronize();  // before another worker thread's stream uses the uploads
+    }
+#endif
     if (lease_->trainer) {
       if (!m_.empty()) {
         lease_->trainer->adamFirstMoment().swap(m_);

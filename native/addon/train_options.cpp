@@ -68,4 +68,11 @@ rf::TrainOptions parseTrainOptions(const Napi::Value& v) {
   return t;
 }
 
+TrainDevice parseTrainDevice(const Napi::Value& v) {
+  Napi::Object o = optionsArg(v);
+  static const char* const deviceNames[] = {"cpu", "cuda"};
+  static const TrainDevice devices[] = {TrainDevice::kCpu, TrainDevice::kCuda};
+  return enumField(o, "device", deviceNames, devices, TrainDevice::kCpu);
+}
+
 }  // namespace rfaddon

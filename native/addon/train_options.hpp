@@ -15,4 +15,11 @@ rf::LightGcnConfig parseLightGcnConfig(const Napi::Value& v);
 //  batchSize, reg, regByConfiguredBatch, optimizer: 'adam'|'lazy-adam'|'sgd', lr, threads, seed}
 rf::TrainOptions parseTrainOptions(const Napi::Value& v);
 
+// Where a configured training run executes.
+enum class TrainDevice { kCpu, kCuda };
+
+// options.device: 'cpu' (default) | 'cuda'. 'cuda' is accepted by every build; a build without
+// RECFORGE_WITH_CUDA refuses it when the trainer is configured (E_NO_DEVICE).
+TrainDevice parseTrainDevice(const Napi::Value& v);
+
 }  // namespace rfaddon

@@ -6,7 +6,7 @@ import { printJson } from '../output.js';
 export const backendsCommand: Command = {
   name: 'backends',
   summary: 'list compute backends (cpu, cuda) with availability and reason',
-  flags: { json: { kind: 'bool', help: 'print a JSON array of {name, available, reason}' } },
+  flags: { json: { kind: 'bool', help: 'print a JSON array of {name, available, compiled, reason}' } },
   async run(flags) {
     const list = listBackends();
     if (flags.json) printJson(list);

@@ -62,6 +62,7 @@ export async function trainInteract2Vec(flags: ParsedFlags, data: Dataset, json:
     adamRowOrder: flags['adam-row-order'] as 'shuffled' | undefined,
     itemItemWeight: flags['item-item-weight'] as number | undefined, seed: flags.seed as number | undefined,
     threads: flags.threads as number | undefined,
+    device: flags.device as 'cpu' | undefined,  // 'cuda' is refused: Interact2Vec trains on CPU only
   };
   const hasTruth = data.test !== undefined || data.validation !== undefined;
   const evalEvery = (flags['eval-every'] as number | undefined) ?? (hasTruth ? 10 : 0);

@@ -4,6 +4,7 @@
  * @internal
  * @module
  */
+import type { Device } from '../../backends.js';
 import type { Dataset } from '../../dataset.js';
 import { LightGCN, MF } from '../../lightgcn.js';
 import { Matryoshka } from '../../matryoshka.js';
@@ -21,6 +22,8 @@ async function createModel(kind: string, flags: ParsedFlags, data: Dataset): Pro
   const options = {
     dim: flags.dim as number | undefined, layers: flags.layers as number | undefined, init: flags.init as 'normal' | undefined,
     initStd: flags['init-std'] as number | undefined, seed: flags.seed as number | undefined, threads: flags.threads as number | undefined,
+    // auto: CUDA when available, except for what only the CPU trainer does (lazy-adam; mrl is CPU-only anyway).
+    device: (flags.device as Device | undefined) ?? (flags.optimizer === 'lazy-adam' ? 'cpu' : 'auto'),
   };
   if (kind === 'mf') return MF.create(data, options);
   if (kind === 'lightgcn') return LightGCN.create(data, options);
@@ -66,6 +69,7 @@ export const trainCommand: Command = {
     optimizer: { kind: 'string', help: 'optimizer (default adam)', choices: ['adam', 'lazy-adam', 'sgd'] },
     seed: { kind: 'int', help: 'seed of the initial table and the sampler (default 0)', min: 0 },
     threads: { kind: 'int', help: 'worker threads (default: all cores); results do not depend on it', min: 0 },
+    device: { kind: 'string', help: 'where lightgcn / mf train: auto (default: cuda when available, see `recforge backends`), cpu or cuda', choices: ['auto', 'cpu', 'cuda'] },
     'eval-every': { kind: 'int', help: 'evaluate every N epochs and after the last (default 10 with --test/--validation, 0 = never)', min: 0 },
     k: { kind: 'intList', help: 'metric cutoffs (default 20)', min: 1 },
     on: { kind: 'string', help: 'evaluate on (default: validation when given, else test = paper protocol)', choices: ['validation', 'test'] },

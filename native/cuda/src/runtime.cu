@@ -43,9 +43,13 @@ DeviceInfo probe() {
   if (s != cudaSuccess) {
     (void)cudaGetLastError();
     std::ostringstream os;
-    os << "no usable CUDA device: " << cudaGetErrorString(s) << " (driver supports CUDA " << info.driverVersion / 1000
-       << "." << (info.driverVersion % 1000) / 10 << ", runtime is " << info.runtimeVersion / 1000 << "."
-       << (info.runtimeVersion % 1000) / 10 << ")";
+    os << "no usable CUDA device: " << cudaGetErrorString(s);
+    if (info.driverVersion == 0)  // libcuda could not be opened: no NVIDIA driver on this machine
+      os << " (no NVIDIA driver found; the CUDA runtime is " << info.runtimeVersion / 1000 << "."
+         << (info.runtimeVersion % 1000) / 10 << ")";
+    else
+      os << " (driver supports CUDA " << info.driverVersion / 1000 << "." << (info.driverVersion % 1000) / 10
+         << ", runtime is " << info.runtimeVersion / 1000 << "." << (info.runtimeVersion % 1000) / 10 << ")";
     info.why = os.str();
     return info;
   }
