@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
   o.threads = threads;
   o.seed = seed;
   rf::cuda::LightGcnTrainer trainer(d.graph, model, o);
-  bench::EvalHook eval(d.testCsr, d.trainCsr, spec);
+  bench::EvalHook eval(spec);
 
   if (epochs > 0) {  // the parity record: JSON lines
     std::printf("{\"device\":\"%s\",\"users\":%d,\"items\":%d,\"train\":%lld,\"layers\":%d,\"seed\":%llu}\n",

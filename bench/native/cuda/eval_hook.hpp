@@ -1,10 +1,10 @@
-// Evaluation used by the CUDA benchmarks: the GPU evaluator when the backend has one, else the
-// CPU evaluator on downloaded embeddings (named in the output either way).
+// Evaluation used by the CUDA benchmarks: the GPU evaluator on the device-resident final
+// embeddings (no copy), with the same masks and metrics as the CPU evaluator.
 #pragma once
 #include <chrono>
-#include <vector>
+#include <memory>
 
-#include "recforge/cuda/runtime.hpp"
+#include "recforge/cuda/evaluate.hpp"
 #include "recforge/evaluate.hpp"
 
 namespace bench {
@@ -15,17 +15,13 @@ struct EvalOutcome {
 
 class EvalHook {
  public:
-  EvalHook(const rf::Csr& truth, const rf::Csr& mask, const rf::EvalSpec& spec) : spec_(spec) {
-    (void)truth, (void)mask;
-  }
-  const char* backendName() const { return "cpu evaluator on downloaded embeddings"; }
+  explicit EvalHook(const rf::EvalSpec& spec) : evaluator_(std::make_unique<rf::cuda::DeviceEvaluator>(spec)) {}
+  const char* backendName() const { return "GPU evaluator"; }
   // finalDevice: (users + items) x dim on the device, users first.
   EvalOutcome run(const float* finalDevice, int32_t users, int32_t items, int32_t dim) {
     auto t0 = std::chrono::steady_clock::now();
-    std::vector<float> host(static_cast<size_t>(users + items) * dim);
-    rf::cuda::copyToHost(host.data(), finalDevice, host.size() * sizeof(float));
-    rf::EvalResult r = rf::evaluateEmbeddings({host.data(), users, dim},
-                                              {host.data() + static_cast<int64_t>(users) * dim, items, dim}, spec_);
+    rf::EvalResult r =
+        evaluator_->evaluate(finalDevice, finalDevice + static_cast<int64_t>(users) * dim, users, items, dim);
     EvalOutcome o;
     o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     o.recall = r.meanOf(rf::Metric::Recall, 0);
@@ -35,7 +31,7 @@ class EvalHook {
   }
 
  private:
-  rf::EvalSpec spec_;
+  std::unique_ptr<rf::cuda::DeviceEvaluator> evaluator_;
 };
 
 }  // namespace bench
