@@ -101,6 +101,36 @@ TEST(cuda_sgns_host_overload_checks_shapes) {
   CHECK_THROWS_CODE(rf::cuda::sgnsBatchStep(in, out, 8, {0}, {}, 0, {}, step), rf::code::kInvalidArgument);
 }
 
+TEST(cuda_sgns_reference_with_one_example_is_the_cpu_update) {
+  // Host only: the double reference the GPU batches are checked against agrees with
+  // rf::sgnsUpdate on one example with distinct targets (dyadic tables: the same table bins).
+  const int32_t dim = 48;
+  const std::vector<float> U0 = dyadicTable(6, dim, 7), V0 = dyadicTable(23, dim, 8);
+  rf::Rng rng(9, 3);
+  int saturated = 0, inside = 0;
+  for (int example = 0; example < 40; ++example) {
+    const int32_t u = int32_t(rng.below(6));
+    std::vector<int32_t> targets;
+    while (targets.size() < 6) {
+      const int32_t t = int32_t(rng.below(23));
+      if (std::find(targets.begin(), targets.end(), t) == targets.end()) targets.push_back(t);
+    }
+    for (int32_t t : targets) {
+      double s = 0;
+      for (int32_t j = 0; j < dim; ++j) s += double(U0[u * dim + j]) * V0[t * dim + j];
+      (std::fabs(s) >= 6 ? saturated : inside)++;
+    }
+    std::vector<float> U = U0, V = V0, acc(dim);
+    const float want = rf::sgnsUpdate(&U[u * dim], V.data(), dim, targets.data(), 6, 0.1f, acc.data());
+    std::vector<double> UD = rftest::toDouble(U0), VD = rftest::toDouble(V0);
+    const double got = referenceStep(UD, VD, false, dim, {u}, targets, 6, {}, 0.1f, SgnsSigmoid::kTabulated);
+    CHECK_NEAR(got, want, 1e-5);
+    for (size_t k = 0; k < U.size(); ++k) CHECK_NEAR(UD[k], U[k], 2e-6);
+    for (size_t k = 0; k < V.size(); ++k) CHECK_NEAR(VD[k], V[k], 2e-6);
+  }
+  CHECK(saturated > 10 && inside > 10);
+}
+
 TEST(cuda_sgns_one_example_matches_cpu_sgns_update) {
   REQUIRE_GPU();
   const int32_t users = 6, items = 23, dim = 48;
