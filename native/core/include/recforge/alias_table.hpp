@@ -18,6 +18,10 @@ class AliasTable {
     const int32_t k = static_cast<int32_t>(rng.below(prob_.size()));
     return rng.uniform() < prob_[k] ? k : alias_[k];
   }
+  // The table itself (column k is kept with probability keepProbabilities()[k], else gives
+  // aliases()[k]), for backends that draw with their own generator (the CUDA sampler).
+  const std::vector<double>& keepProbabilities() const { return prob_; }
+  const std::vector<int32_t>& aliases() const { return alias_; }
 
  private:
   std::vector<double> prob_;    // chance of keeping column k

@@ -41,6 +41,10 @@ class FrequencyNegatives {
   static constexpr int kMaxRedraws = 64;
   double probability(int32_t item) const { return prob_[item]; }
   int32_t items() const { return static_cast<int32_t>(prob_.size()); }
+  // The alias table over the seen items and its column -> item id map (draw() returns
+  // support()[aliasTable().draw(rng)]), for backends with their own generator (the CUDA sampler).
+  const AliasTable& aliasTable() const { return alias_; }
+  const std::vector<int32_t>& support() const { return support_; }
 
  private:
   AliasTable alias_;
