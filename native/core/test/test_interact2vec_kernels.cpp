@@ -185,3 +185,13 @@ TEST(interact2vec_adam_rows_shuffle_is_a_seeded_permutation_of_the_user_order) {
   CHECK(plan(true, 3) == shuffled);   // seeded
   CHECK(plan(true, 4) != shuffled);   // a new order (and negatives) each epoch
 }
+
+TEST(sigmoid_bin_stays_inside_the_table_at_the_top_of_the_range) {
+  // The largest float below +range used to map to bin kSigmoidBins (one past the table).
+  const float top = std::nextafter(rf::kSigmoidRange, 0.0f);
+  CHECK(rf::sigmoidBin(top) == rf::kSigmoidBins - 1);
+  CHECK(rf::sigmoidBin(std::nextafter(-rf::kSigmoidRange, 0.0f)) == 0);
+  const rf::SigmoidTables& t = rf::sigmoidTables();
+  CHECK(rf::tabulatedSigmoid(t, top) == t.sigmoid[rf::kSigmoidBins - 1]);
+  CHECK(rf::tabulatedNegLogSigmoid(t, top) >= 0.0f);
+}

@@ -64,7 +64,9 @@ struct SigmoidTables {
 const SigmoidTables& sigmoidTables();
 
 inline int sigmoidBin(float x) {
-  return static_cast<int>((x + kSigmoidRange) * (kSigmoidBins / (2 * kSigmoidRange)));
+  // Clamped: for x just below +range the product can round up to kSigmoidBins itself.
+  const int bin = static_cast<int>((x + kSigmoidRange) * (kSigmoidBins / (2 * kSigmoidRange)));
+  return bin < kSigmoidBins ? bin : kSigmoidBins - 1;
 }
 inline float tabulatedSigmoid(const SigmoidTables& t, float x) {
   if (!(x > -kSigmoidRange)) return 0.0f;  // also NaN
