@@ -16,22 +16,7 @@
 #include "recforge/parallel.hpp"
 #include "recforge/rng.hpp"
 
-namespace {
-
-// Gowalla-like synthetic split: ~27 train and ~7 test items per user.
-void synthetic(int32_t nUsers, int32_t nItems, rf::Interactions& train, rf::Interactions& test) {
-  rf::Rng rng(42, 0);
-  for (int32_t u = 0; u < nUsers; ++u) {
-    for (int t = 0; t < 27; ++t) train.users.push_back(u), train.items.push_back(static_cast<int32_t>(rng.below(nItems)));
-    for (int t = 0; t < 7; ++t) test.users.push_back(u), test.items.push_back(static_cast<int32_t>(rng.below(nItems)));
-  }
-  train.nUsers = test.nUsers = nUsers;
-  train.nItems = test.nItems = nItems;
-}
-
 using bench::medianSeconds;
-
-}  // namespace
 
 int main(int argc, char** argv) {
   const std::string trainPath = argc > 2 ? argv[1] : "/work/shared/datasets/gowalla/train.txt";
@@ -39,21 +24,12 @@ int main(int argc, char** argv) {
   const int runs = argc > 3 ? std::atoi(argv[3]) : (argc == 2 ? std::atoi(argv[1]) : 5);
   const int32_t dim = 64;
 
-  rf::Interactions train, test;
-  const bool real = bench::loadLines(trainPath, train) && bench::loadLines(testPath, test);
-  if (!real) {
-    train = rf::Interactions{}, test = rf::Interactions{};
-    synthetic(29858, 40981, train, test);
-  }
-  const int32_t nUsers = std::max(train.nUsers, test.nUsers);
-  const int32_t nItems = std::max(train.nItems, test.nItems);
-  const rf::Csr trainCsr = rf::buildCsr(train.users.data(), train.items.data(), train.users.size(), nUsers, nItems);
-  const rf::Csr testCsr = rf::buildCsr(test.users.data(), test.items.data(), test.users.size(), nUsers, nItems);
-
-  std::vector<float> U(static_cast<size_t>(nUsers) * dim), V(static_cast<size_t>(nItems) * dim);
-  rf::Rng rng(7, 0);
-  for (auto& x : U) x = static_cast<float>(0.1 * rng.normal());
-  for (auto& x : V) x = static_cast<float>(0.1 * rng.normal());
+  bench::EvalWorkload w = bench::loadEvalWorkload(trainPath, testPath, dim);
+  const bool real = w.real;
+  const rf::Interactions &train = w.train, &test = w.test;
+  const int32_t nUsers = w.nUsers, nItems = w.nItems;
+  const rf::Csr &trainCsr = w.trainCsr, &testCsr = w.testCsr;
+  const std::vector<float> &U = w.U, &V = w.V;
 
   const rf::EvalSpec spec{&testCsr, &trainCsr, nullptr, {20}, 0};
   rf::EvalResult res;

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "recforge/csr.hpp"
 #include "recforge/parse.hpp"
+#include "recforge/rng.hpp"
 
 namespace bench {
 
@@ -49,6 +51,45 @@ inline bool loadLines(const std::string& path, rf::Interactions& out) {
   if (!readText(path, text)) return false;
   out = rf::parseLines(text).data;
   return true;
+}
+
+// A train/test split for evaluation benchmarks: the LightGCN-format files when readable, else a
+// Gowalla-shaped synthetic split (~27 train and ~7 test items per user); counts aligned across
+// both files, the train mask and test truth as CSRs, and seeded random N(0, 0.1^2) embeddings
+// (speed does not depend on their quality).
+struct EvalWorkload {
+  bool real = false;
+  rf::Interactions train, test;
+  int32_t nUsers = 0, nItems = 0, dim = 0;
+  rf::Csr trainCsr, testCsr;
+  std::vector<float> U, V;
+};
+
+inline EvalWorkload loadEvalWorkload(const std::string& trainPath, const std::string& testPath, int32_t dim) {
+  EvalWorkload w;
+  w.real = loadLines(trainPath, w.train) && loadLines(testPath, w.test);
+  if (!w.real) {
+    w.train = rf::Interactions{}, w.test = rf::Interactions{};
+    const int32_t nU = 29858, nI = 40981;
+    rf::Rng rng(42, 0);
+    for (int32_t u = 0; u < nU; ++u) {
+      for (int t = 0; t < 27; ++t) w.train.users.push_back(u), w.train.items.push_back(static_cast<int32_t>(rng.below(nI)));
+      for (int t = 0; t < 7; ++t) w.test.users.push_back(u), w.test.items.push_back(static_cast<int32_t>(rng.below(nI)));
+    }
+    w.train.nUsers = w.test.nUsers = nU;
+    w.train.nItems = w.test.nItems = nI;
+  }
+  w.nUsers = std::max(w.train.nUsers, w.test.nUsers);
+  w.nItems = std::max(w.train.nItems, w.test.nItems);
+  w.dim = dim;
+  w.trainCsr = rf::buildCsr(w.train.users.data(), w.train.items.data(), w.train.users.size(), w.nUsers, w.nItems);
+  w.testCsr = rf::buildCsr(w.test.users.data(), w.test.items.data(), w.test.users.size(), w.nUsers, w.nItems);
+  w.U.resize(static_cast<size_t>(w.nUsers) * dim);
+  w.V.resize(static_cast<size_t>(w.nItems) * dim);
+  rf::Rng rng(7, 0);
+  for (auto& x : w.U) x = static_cast<float>(0.1 * rng.normal());
+  for (auto& x : w.V) x = static_cast<float>(0.1 * rng.normal());
+  return w;
 }
 
 }  // namespace bench
