@@ -24,6 +24,10 @@ export {
 export { levelKey, type EmbeddingOptions } from './prefix.js';
 export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
 export {
+  exportEmbeddings, EXPORT_FILES, EXPORT_FORMAT, type ExportFormat, type ExportOptions, type ExportableModel, type ExportedFiles, type ExportResult,
+} from './export.js';
+export { renderTrainingReport, writeTrainingReport, type TrainingReportOptions } from './report/training-report.js';
+export {
   LightGCN, MF, type LightGCNOptions, type LightGCNConfig, type RecommendOptions, type Recommendation, type BatchRecommendation,
   type RecommendManyOptions, type RecommendOutput,
 } from './lightgcn.js';

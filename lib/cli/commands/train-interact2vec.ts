@@ -11,6 +11,7 @@ import { UsageError, type FlagSpec, type ParsedFlags } from '../args.js';
 import { CLI_METRICS, epochLine, epochRecord } from '../epoch-record.js';
 import { printJson } from '../output.js';
 import { progressBar } from '../progress.js';
+import { runConfig, writeReportFlag } from '../report.js';
 
 /** `--scoring`: how an Interact2Vec model scores a user-item pair (train, eval and recommend take it). */
 export const scoringFlag: FlagSpec = {
@@ -91,6 +92,8 @@ export async function trainInteract2Vec(flags: ParsedFlags, data: Dataset, json:
       await saveModel(model, flags.save as string);
       if (!json) process.stdout.write(`saved interact2vec model to ${String(flags.save)}\n`);
     }
+    await writeReportFlag(flags, model.history, runConfig('interact2vec', flags, model.config, model.training,
+      { epochs: fit.epochs, evalEvery, k: fit.k, on: fit.on, scoring: fit.scoring }), json);
   } finally {
     model.dispose();
   }

@@ -16,6 +16,7 @@ import { dataFlags, loadFromFlags } from '../data-flags.js';
 import { CLI_METRICS, epochLine, epochRecord } from '../epoch-record.js';
 import { printJson } from '../output.js';
 import { progressBar } from '../progress.js';
+import { reportFlag, runConfig, writeReportFlag } from '../report.js';
 import { checkInteract2VecFlagsUnused, interact2vecFlags, trainInteract2Vec } from './train-interact2vec.js';
 
 async function createModel(kind: string, flags: ParsedFlags, data: Dataset): Promise<LightGCN> {
@@ -78,6 +79,7 @@ export const trainCommand: Command = {
     checkpoint: { kind: 'string', help: 'write a resumable checkpoint to this file (atomically)' },
     'checkpoint-every': { kind: 'int', help: 'epochs between checkpoints (default 1)', min: 1 },
     resume: { kind: 'string', help: 'continue from this checkpoint (same data and model flags)' },
+    report: reportFlag,
     json: { kind: 'bool', help: 'print one JSON object per epoch: epoch, loss, train_s [, eval_s, recall@K, ndcg@K, precision@K; mrl: also recall@K/dD per level]' },
   },
   async run(flags) {
@@ -130,6 +132,8 @@ export const trainCommand: Command = {
         await saveModel(model, flags.save as string);
         if (!json) process.stdout.write(`saved ${kind} model to ${String(flags.save)}\n`);
       }
+      await writeReportFlag(flags, model.history, runConfig(kind, flags, model.config, trainer.options,
+        { epochs: fit.epochs, evalEvery, k: ks, on: fit.on, patience: flags.patience, resume: fit.resume }), json);
     } finally {
       model?.dispose();
       data.dispose();
