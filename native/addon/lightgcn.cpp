@@ -65,7 +65,7 @@ class ConfigureJob : public Job {
     lease_->gpuTrainer.reset();
     if (device_ == TrainDevice::kCuda) {
       // Uploads the graph and the current table; E_NO_DEVICE / E_DEVICE_OOM / E_DEVICE on failure,
-      // E_INVALID_ARG for what the GPU trainer does not support (lazy-adam, Matryoshka).
+      // E_INVALID_ARG for what the GPU trainer does not support (lazy-adam).
       lease_->gpuTrainer = std::make_unique<rf::cuda::LightGcnTrainer>(*lease_->graph, lease_->model, options_);
       lease_->gpuAdam = options_.optimizer == rf::OptimizerKind::kAdam;
       // Jobs run on different worker threads, each with its own default stream (the backend is

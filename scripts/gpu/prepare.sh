@@ -7,9 +7,9 @@ cd "$(dirname "$0")/../.."
 grep -qx '/.gpubin/' .git/info/exclude 2>/dev/null || echo '/.gpubin/' >> .git/info/exclude
 grep -qx '/.gpudata/' .git/info/exclude 2>/dev/null || echo '/.gpudata/' >> .git/info/exclude
 cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DRECFORGE_CUDA=ON > /dev/null
-cmake --build build-cuda --target recforge_cuda_tests bench_cuda_lightgcn -j"$(nproc)"
+cmake --build build-cuda --target recforge_cuda_tests bench_cuda_lightgcn bench_cuda_mrl bench_cuda_interact2vec -j"$(nproc)"
 mkdir -p .gpubin .gpudata/gowalla
-cp build-cuda/recforge_cuda_tests build-cuda/bench_cuda_lightgcn .gpubin/
+cp build-cuda/recforge_cuda_tests build-cuda/bench_cuda_lightgcn build-cuda/bench_cuda_mrl build-cuda/bench_cuda_interact2vec .gpubin/
 SHARED=${SHARED:-../shared/datasets}
 cp "$SHARED/gowalla/train.txt" "$SHARED/gowalla/test.txt" .gpudata/gowalla/
 mkdir -p .gpudata/amazon-phone

@@ -44,4 +44,12 @@ void denseSgd(float* p, const float* dE0, const float* regCoef, int64_t rows, in
 // dE0 + L2 part without an update (gradient(): tests and diagnostics).
 void addL2(float* g, const float* regCoef, const float* ego, int64_t rows, int32_t dim);
 
+// Matryoshka step: the slots of matryoshkaLossGrad with the identity row map (row q = global row
+// q), stride = 2 + perTriple per triple: users[q], nUsers + pos[q], then nUsers + negatives[q *
+// perTriple + k] for k < perTriple (rf::mapMatryoshkaBatch's slot order, global rows instead of
+// batch positions). rowFlags (rows bytes) is set to 1 on the rows the slots name, 0 elsewhere.
+// Ids are not checked here (matryoshkaLossGrad checks the slots).
+void matryoshkaSlots(const int32_t* users, const int32_t* pos, const int32_t* negatives, int64_t n, int32_t perTriple,
+                     int32_t nUsers, int64_t rows, int32_t* slots, uint8_t* rowFlags);
+
 }  // namespace rf::cuda::detail
