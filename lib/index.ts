@@ -44,3 +44,4 @@ export {
   saveModel, loadModel, MODEL_FORMAT, MODEL_FORMAT_VERSION, type SaveModelOptions, type LoadModelOptions, type SavedModel, type ModelFamily,
 } from './model-file.js';
 export { type ResolvedFormat } from './format-detect.js';
+export { createServer, type ServerOptions, type RecforgeServer, type ServerAddress } from './server/server.js';

@@ -13,10 +13,11 @@ import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { recommendCommand } from './commands/recommend.js';
+import { serveCommand } from './commands/serve.js';
 import { statsCommand } from './commands/stats.js';
 import { trainCommand } from './commands/train.js';
 
-const commands: Command[] = [demoCommand, statsCommand, trainCommand, evalCommand, recommendCommand, exportCommand, backendsCommand];
+const commands: Command[] = [demoCommand, statsCommand, trainCommand, evalCommand, recommendCommand, serveCommand, exportCommand, backendsCommand];
 
 function usage(): string {
   const lines = ['usage: recforge <command> [flags]', '', 'commands:'];
