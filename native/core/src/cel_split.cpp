@@ -38,6 +38,25 @@ double centredDot(const float* g, const std::vector<double>& mu, const std::vect
 }
 }  // namespace
 
+double bestCut(const std::vector<double>& proj) {
+  const int64_t m = static_cast<int64_t>(proj.size());
+  if (m < 2) return proj.empty() ? 0.0 : proj[0];
+  std::vector<double> s(proj);
+  std::sort(s.begin(), s.end());
+  double total = 0;
+  for (double x : s) total += x;
+  double left = 0, bestScore = -1, cut = s[0];
+  for (int64_t k = 1; k < m; ++k) {  // groups s[0..k) and s[k..m)
+    left += s[k - 1];
+    if (!(s[k] > s[k - 1])) continue;  // equal values stay together
+    const double n1 = static_cast<double>(k), n2 = static_cast<double>(m - k);
+    const double gap = left / n1 - (total - left) / n2;
+    const double score = n1 * n2 / m * gap * gap;  // between-group sum of squares
+    if (score > bestScore) bestScore = score, cut = 0.5 * (s[k - 1] + s[k]);
+  }
+  return cut;
+}
+
 ClusterGradStats clusterGradStats(const ClusteredTable& t, const float* G) {
   const int32_t d = t.dim;
   ClusterGradStats s;
@@ -121,9 +140,12 @@ int32_t splitRound(ClusteredTable& t, const float* G, int32_t maxSplits, const S
     const int64_t m = start[c + 1] - start[c];
     const auto v = leadingDirection(G, d, mem, m, o.iterations, hash3(o.seed, o.round, static_cast<uint64_t>(c)));
     meanOf(G, d, mem, m, mu);
+    std::vector<double> proj(m);
+    for (int64_t k = 0; k < m; ++k) proj[k] = centredDot(G + static_cast<int64_t>(mem[k]) * d, mu, v);
+    const double cut = bestCut(proj);
     std::vector<int32_t> moving;
     for (int64_t k = 0; k < m; ++k)
-      if (centredDot(G + static_cast<int64_t>(mem[k]) * d, mu, v) > 0) moving.push_back(mem[k]);
+      if (proj[k] > cut) moving.push_back(mem[k]);
     if (moving.empty() || static_cast<int64_t>(moving.size()) == m) continue;
     const int32_t fresh = freeIds[nextFree++];
     for (int32_t i : moving) t.assign[i] = fresh;

@@ -219,8 +219,13 @@ void CelTrainer::clusterSteps(bool splitDue, bool reassignDue) {
   }
 }
 
-// Own data of an entity for reassignment: BPR on its train interactions, each against one
-// hashed uniform negative item (fixed for the round, so every candidate sees the same data).
+// Own data of an entity for reassignment: its terms of the BPR objective as training samples
+// it. A user: each of its train items against one hashed uniform negative item. An item: each of
+// its train users as a positive (against a hashed negative item), plus the times it is drawn as
+// a uniform negative in an epoch (nnz / items on average: a hashed user and one of that user's
+// items). Without the negative terms every item would prefer the cluster row with the largest
+// projection on its users, and the big rows would swallow everything. Draws are fixed for the
+// round, so every candidate sees the same data.
 void CelTrainer::reassign(int s) {
   const int32_t d = model_.config.dim, users = model_.config.users, items = model_.config.items;
   std::vector<float> finalAll;
@@ -232,35 +237,60 @@ void CelTrainer::reassign(int s) {
   const double scale = 1.0 / (model_.config.layers + 1);
   const Csr& own = s == 0 ? graph_.userItems : graph_.itemUsers;
   const Csr& back = s == 0 ? graph_.itemUsers : graph_.userItems;
+  const Csr& ui = graph_.userItems;
   const float* ego = model_.ego.data();
   const uint64_t round = static_cast<uint64_t>(counters_.reassignRounds);
   const uint64_t seed = hash3(opt_.seed, kReassignNeg, static_cast<uint64_t>(s));
   const int64_t selfBase = s == 0 ? 0 : users;
+  const int64_t negTerms = s == 0 || items == 0 ? 0 : std::min<int64_t>(kMaxOwnData, (graph_.nnz() + items - 1) / items);
   OwnDataFn data = [&](int32_t e, std::vector<float>& ctx, std::vector<double>& alpha) -> int64_t {
     const int64_t begin = own.indptr[e], k = std::min(kMaxOwnData, own.indptr[e + 1] - begin);
-    ctx.resize(k * d);
-    alpha.resize(k);
+    if (k == 0) return 0;
+    const int64_t total = k + negTerms;
+    ctx.resize(total * d);
+    alpha.resize(total);
     const float* ze = z + (selfBase + e) * d;
     const float* ee = ego + (selfBase + e) * d;
+    const uint64_t h0 = hash3(seed, round, static_cast<uint64_t>(e));
+    auto rest = [&](const float* c) {  // <c, r_e>, r_e = z_e - scale * ego_e
+      double a = 0;
+      for (int32_t j = 0; j < d; ++j) a += static_cast<double>(c[j]) * (ze[j] - scale * ee[j]);
+      return a;
+    };
     for (int64_t q = 0; q < k; ++q) {
       const int32_t partner = own.indices[begin + q];
-      const int64_t neg = static_cast<int64_t>(hash3(hash3(seed, round, static_cast<uint64_t>(e)), 0, static_cast<uint64_t>(q)) %
-                                               static_cast<uint64_t>(items));
-      const float* zj = z + (users + neg) * d;
+      const uint64_t neg = hash3(h0, 0, static_cast<uint64_t>(q)) % static_cast<uint64_t>(items);
+      const float* zj = z + (users + static_cast<int64_t>(neg)) * d;
       float* c = ctx.data() + q * d;
-      double a = 0;
-      if (s == 0) {  // user e, item partner: loss softplus(<z'_e, z_j - z_i>)
+      if (s == 0) {  // user e, item partner: softplus(<z'_e, z_j - z_i>)
         const float* zi = z + (users + static_cast<int64_t>(partner)) * d;
         for (int32_t j = 0; j < d; ++j) c[j] = zi[j] - zj[j];
-        for (int32_t j = 0; j < d; ++j) a -= static_cast<double>(c[j]) * (ze[j] - scale * ee[j]);
-      } else {  // item e, user partner: softplus(<z_u, z_j> - <z_u, z'_e>)
+        alpha[q] = -rest(c);
+      } else {  // item e as the positive of user partner: softplus(<z_u, z_j> - <z_u, z'_e>)
         const float* zu = z + static_cast<int64_t>(partner) * d;
-        for (int32_t j = 0; j < d; ++j) c[j] = zu[j];
-        for (int32_t j = 0; j < d; ++j) a += static_cast<double>(zu[j]) * zj[j] - static_cast<double>(zu[j]) * (ze[j] - scale * ee[j]);
+        double uj = 0;
+        for (int32_t j = 0; j < d; ++j) c[j] = zu[j], uj += static_cast<double>(zu[j]) * zj[j];
+        alpha[q] = uj - rest(c);
       }
-      alpha[q] = a;
     }
-    return k;
+    for (int64_t q = 0; q < negTerms; ++q) {  // item e as the negative of a user u and its item p
+      const uint64_t h = hash3(h0, 1, static_cast<uint64_t>(q));
+      const int32_t u = static_cast<int32_t>(h % static_cast<uint64_t>(users));
+      const int64_t du = ui.indptr[u + 1] - ui.indptr[u];
+      float* c = ctx.data() + (k + q) * d;
+      const float* zu = z + static_cast<int64_t>(u) * d;
+      if (du == 0) {  // no positive to compare with: a zero term (constant in v)
+        std::fill(c, c + d, 0.0f);
+        alpha[k + q] = 0;
+        continue;
+      }
+      const int32_t p = ui.indices[ui.indptr[u] + static_cast<int64_t>((h >> 32) % static_cast<uint64_t>(du))];
+      const float* zp = z + (users + static_cast<int64_t>(p)) * d;
+      double up = 0;
+      for (int32_t j = 0; j < d; ++j) c[j] = -zu[j], up += static_cast<double>(zu[j]) * zp[j];
+      alpha[k + q] = -rest(c) - up;  // softplus(<z_u, z'_e> - <z_u, z_p>) = softplus(alpha - scale <c, v>)
+    }
+    return total;
   };
   ReassignOptions ro;
   ro.candidates = schedule_.candidates;

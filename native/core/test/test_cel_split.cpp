@@ -139,3 +139,32 @@ TEST(cel_split_rounds_recover_planted_groups) {
   std::vector<float> same(n * d, 0.25f);
   CHECK_EQ(rf::splitRound(one, same.data(), 1, o), 0);
 }
+
+TEST(cel_best_cut_matches_brute_force_two_means) {
+  rf::Rng rng(5, 9);
+  for (int trial = 0; trial < 20; ++trial) {
+    std::vector<double> x(3 + trial);
+    for (double& v : x) v = trial % 2 ? rng.normal() : std::exp(2 * rng.normal());  // symmetric / heavy tail
+    x[1] = x[0];  // a tie
+    const double cut = rf::bestCut(x);
+    auto sse = [&](double c) {  // within-group sum of squares of the cut
+      double s = 0;
+      for (int side = 0; side < 2; ++side) {
+        double sum = 0, n = 0;
+        for (double v : x)
+          if ((v > c) == (side == 1)) sum += v, ++n;
+        if (n == 0) return 1e300;
+        for (double v : x)
+          if ((v > c) == (side == 1)) s += (v - sum / n) * (v - sum / n);
+      }
+      return s;
+    };
+    double best = 1e300;
+    for (double c : x) best = std::min(best, sse(c));  // every cut "v > c" for c a value
+    CHECK_NEAR(sse(cut), best, 1e-9 * (1 + best));
+  }
+  // A heavy tail is isolated: one large value against many small ones.
+  std::vector<double> tail{0.1, 0.2, 0.0, -0.1, 0.15, 9.0};
+  const double c = rf::bestCut(tail);
+  CHECK(c > 0.2 && c < 9.0);
+}

@@ -25,6 +25,12 @@ ClusterGradStats clusterGradStats(const ClusteredTable& t, const float* G);
 std::vector<double> leadingDirection(const float* G, int32_t dim, const int32_t* members, int64_t m, int iterations,
                                      uint64_t seed, double* eigen = nullptr);
 
+// The threshold that splits the values `proj` into a low and a high group with the largest
+// between-group sum of squares (the optimal two-means cut of the 1-D projections; equal values
+// stay on one side). With a heavy tail (one entity with many interactions pulling hard) this
+// isolates the tail instead of halving the cluster at the mean.
+double bestCut(const std::vector<double>& proj);
+
 struct SplitOptions {
   int iterations = 20;    // power iterations per split
   int32_t minMembers = 2;  // clusters with fewer members never split
@@ -34,8 +40,8 @@ struct SplitOptions {
 
 // One split round: splits up to `maxSplits` clusters, those with the largest gradient variance
 // first (ties: lower id), each into itself and a free cluster id (a row with no members, lowest
-// first). Members whose centred gradient projects on the leading direction with a value > 0 move
-// to the new cluster, which starts as a copy of the parent row (and of the parent's rows in
+// first). Members whose centred gradient projects on the leading direction above bestCut of the
+// projections move to the new cluster, which starts as a copy of the parent row (and of the parent's rows in
 // `extra` tables, e.g. Adam moments, capacity x dim each). A cluster whose projections are all
 // on one side (identical gradients) is skipped. Returns the number of splits done.
 int32_t splitRound(ClusteredTable& t, const float* G, int32_t maxSplits, const SplitOptions& o,
