@@ -89,8 +89,20 @@ export interface ModelClusters {
   users: ClusterTable;
   /** The item table. */
   items: ClusterTable;
-  /** Split rounds, splits, reassignment rounds and entities moved since training was configured. */
-  counters: { splits: number; splitRounds: number; moves: number; reassignRounds: number };
+  /** What the cluster steps did since training was configured. */
+  counters: ClusterCounters;
+}
+
+/** Counts of CEL's cluster steps. */
+export interface ClusterCounters {
+  /** Clusters split. */
+  splits: number;
+  /** Split rounds run. */
+  splitRounds: number;
+  /** Entities moved by reassignment. */
+  moves: number;
+  /** Reassignment rounds run. */
+  reassignRounds: number;
 }
 
 /**

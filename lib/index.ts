@@ -23,7 +23,7 @@ export {
 } from './evaluator.js';
 export { levelKey, type EmbeddingOptions } from './prefix.js';
 export {
-  type EmbeddingKind, type EmbeddingTableOptions, type ResolvedEmbedding, type ClusterTable, type ModelClusters,
+  type EmbeddingKind, type EmbeddingTableOptions, type ResolvedEmbedding, type ClusterTable, type ModelClusters, type ClusterCounters,
 } from './embedding.js';
 export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
 export {
