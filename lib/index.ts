@@ -22,6 +22,9 @@ export {
   Evaluator, METRIC_NAMES, type EvaluatorOptions, type EvaluateOptions, type EvaluationResult, type MetricName, type PerUserMetrics,
 } from './evaluator.js';
 export { levelKey, type EmbeddingOptions } from './prefix.js';
+export {
+  type EmbeddingKind, type EmbeddingTableOptions, type ResolvedEmbedding, type ClusterTable, type ModelClusters, type ClusterCounters,
+} from './embedding.js';
 export { serializeSafetensors, parseSafetensors, type SafetensorsContent } from './safetensors.js';
 export {
   exportEmbeddings, EXPORT_FILES, EXPORT_FORMAT, type ExportFormat, type ExportOptions, type ExportableModel, type ExportedFiles, type ExportResult,

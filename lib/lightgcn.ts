@@ -19,6 +19,7 @@ import type { EmbeddingModel, EpochEvent, ModelOptions } from './model.js';
 import { addon, type NativeLightGcn } from './native.js';
 import { intOption } from './options.js';
 import { denseId } from './dense-id.js';
+import { rawEmbedding, resolveEmbedding, type EmbeddingTableOptions, type ModelClusters, type ResolvedEmbedding } from './embedding.js';
 import { prefixColumns, prefixDim, type EmbeddingOptions } from './prefix.js';
 import { Tensor } from './tensor.js';
 
@@ -33,6 +34,11 @@ export interface LightGCNOptions extends ModelOptions {
    * U(-b, b) with b = sqrt(6 / (rows + dim)), as the MRL4Rec code).
    */
   init?: 'normal' | 'xavier';
+  /**
+   * The layer-0 table: full (default) or clustered / hashed / frequency-shared rows under a
+   * budget (see {@link EmbeddingTableOptions}, docs/cel.md). Clustered tables train on the CPU.
+   */
+  embedding?: EmbeddingTableOptions;
 }
 
 const MODEL_NAMES = { lightgcn: 'LightGCN', mf: 'MF', mrl: 'Matryoshka' } as const;
@@ -121,6 +127,8 @@ export interface LightGCNConfig {
   seed: number;
   /** Nested prefix sizes of a {@link Matryoshka} model (absent for plain LightGCN / MF). */
   levels?: readonly number[];
+  /** Shared-row embedding tables (absent: full tables). */
+  embedding?: ResolvedEmbedding;
 }
 
 /** Everything a model needs that a Dataset provides (a loaded model owns its Dataset). @internal */
@@ -133,6 +141,8 @@ export interface ModelParts {
   device: 'cpu' | 'cuda';
   /** Matryoshka levels, validated (Matryoshka models only). */
   levels?: readonly number[];
+  /** The validated embedding option (clustered tables only). */
+  embedding?: ResolvedEmbedding;
 }
 
 /**
@@ -161,6 +171,7 @@ export class LightGCN implements EmbeddingModel {
     const i = parts.native.info();
     const config: LightGCNConfig = { users: i.users, items: i.items, dim: i.dim, layers: i.layers, initStd: i.initStd, init: i.init, seed: i.seed };
     if (parts.levels) config.levels = Object.freeze([...parts.levels]);
+    if (parts.embedding) config.embedding = parts.embedding;
     this.config = Object.freeze(config);
     this.nUsers = i.users;
     this.nItems = i.items;
@@ -218,6 +229,15 @@ export class LightGCN implements EmbeddingModel {
   /** Worker threads used for propagation and recommendation (0 = all cores). */
   get threads(): number {
     return this.#alive().threads;
+  }
+
+  /**
+   * The clustered embedding tables (assignments, cluster rows, residuals, bytes) and the counts of
+   * cluster steps, or undefined for full tables.
+   * @throws RecforgeError E_BUSY while training runs, E_DISPOSED.
+   */
+  clusters(): ModelClusters | undefined {
+    return this.#alive().native.clusters();
   }
 
   /** True after {@link LightGCN.dispose}. */
@@ -519,10 +539,13 @@ export async function buildParts(dataset: Dataset, options: LightGCNOptions, run
   const device = modelDevice(options.device, family);
   const threads = intOption('threads', options.threads, 0, 4096, 0);
   const graph = await dataset.graph(run);
+  const embedding = resolveEmbedding(options.embedding);
+  if (embedding && device === 'cuda' && options.device === 'cuda')
+    throw new RecforgeError('E_INVALID_ARG', "clustered embedding tables train on the CPU only (use device 'cpu' or 'auto')");
   const config = {
     dim: options.dim ?? 64, layers: options.layers ?? 3, initStd: options.initStd ?? 0.1, init: options.init ?? 'normal',
-    seed: options.seed ?? 0,
+    seed: options.seed ?? 0, ...(embedding ? { embedding: rawEmbedding(embedding) } : {}),
   };
   const native = await runNative(run, (t, p) => addon().createLightGcn(graph, config, threads, t, p));
-  return { native, dataset, ownsDataset, threads, device };
+  return { native, dataset, ownsDataset, threads, device: embedding ? 'cpu' : device, embedding };
 }

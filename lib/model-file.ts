@@ -18,6 +18,7 @@ import type { Dataset } from './dataset.js';
 import { IdMap } from './dataset.js';
 import { RecforgeError, isRecforgeError } from './errors.js';
 import type { Device } from './backends.js';
+import { resolveEmbedding, type EmbeddingTableOptions, type ResolvedEmbedding } from './embedding.js';
 import { Interact2Vec, resolveInteract2VecOptions, type Interact2VecConfig, type Interact2VecOptions, type Interact2VecTraining } from './interact2vec.js';
 import { runNative, type AsyncOptions } from './job.js';
 import { LightGCN, buildParts, type LightGCNConfig } from './lightgcn.js';
@@ -88,6 +89,27 @@ export interface ParsedLightGcn extends ParsedCommon {
   family: 'lightgcn';
   config: LightGCNConfig;
   state: RawLightGcnState;
+  /** Clustered embedding tables (models created with an `embedding` option). */
+  clusters?: Record<'users' | 'items', ClusterTensors>;
+}
+
+/** One side's clustered table as stored. @internal */
+export interface ClusterTensors {
+  assign: Int32Array;
+  centers: Float32Array;
+  residual?: Float32Array;
+}
+
+const CEL_SIDES = ['users', 'items'] as const;
+
+/** True when `side` shares rows under `e` (the other side of a clustered model is a full table). */
+function sideClustered(e: ResolvedEmbedding, side: 'users' | 'items'): boolean {
+  return e.tables === 'both' || e.tables === side;
+}
+
+/** Rows of a side's cluster table: the native rule of docs/cel.md (count, or floor(n / ratio), at least 1). */
+function clusterCapacity(e: ResolvedEmbedding, entities: number): number {
+  return e.clusters ?? Math.max(1, Math.floor(entities / e.ratio!));
 }
 
 /** A parsed and validated Interact2Vec file. @internal */
@@ -160,8 +182,17 @@ async function lightGcnBody(model: LightGCN, extras: ModelFileExtras, run: Async
   const native = model.native();
   const final = await model.finalTables(run);
   const state = await runNative(run, (t) => native.exportState(t));
-  const { users, items, dim } = model.config;
+  const { users, items, dim, embedding } = model.config;
   const tensors: Record<string, Tensor> = { ego_embedding: new Tensor(state.ego, [users + items, dim]) };
+  const clusters = embedding ? native.clusters() : undefined;
+  if (embedding && clusters)
+    for (const side of CEL_SIDES) {
+      if (!sideClustered(embedding, side)) continue;
+      const t = clusters[side], n = side === 'users' ? users : items;
+      tensors[`cel_${side}_assign`] = new Tensor(t.assign, [n]);
+      tensors[`cel_${side}_centers`] = new Tensor(t.centers, [t.capacity, dim]);
+      if (t.residual) tensors[`cel_${side}_residual`] = new Tensor(t.residual, [n, dim]);
+    }
   const metadata: Record<string, string> = {};
   if (extras.optimizer) {
     metadata.optimizer_steps = String(state.steps);
@@ -252,6 +283,15 @@ function lightGcnConfig(c: Record<string, unknown>, users: number, items: number
   const init = c.init ?? 'normal';  // files written before Xavier init existed
   if (init !== 'normal' && init !== 'xavier') throw new RecforgeError('E_INVALID_ARG', 'config.init is invalid');
   const levels = c.levels === undefined ? undefined : validateLevels(c.levels as number[], dim);
+  const embedding = resolveEmbedding(c.embedding as EmbeddingTableOptions | undefined);
+  if (embedding) {
+    for (const side of CEL_SIDES) {
+      const n = side === 'users' ? users : items;
+      if (sideClustered(embedding, side) && !(clusterCapacity(embedding, n) <= n))
+        throw new RecforgeError('E_INVALID_ARG', `config.embedding: more clusters than ${side}`);
+    }
+    return { users, items, dim, layers, initStd: c.initStd, init, seed, levels, embedding };
+  }
   return { users, items, dim, layers, initStd: c.initStd, init, seed, levels };
 }
 
@@ -337,7 +377,22 @@ export function parseModelFile(bytes: Uint8Array, file: string): ParsedModel {
     state.m = tensor('adam_m', 'float32', [users + items, dim]) as Float32Array;
     state.v = tensor('adam_v', 'float32', [users + items, dim]) as Float32Array;
   }
-  return { family, config: config as LightGCNConfig, state, ...common };
+  const embedding = (config as LightGCNConfig).embedding;
+  if (!embedding) return { family, config: config as LightGCNConfig, state, ...common };
+  const side = (name: 'users' | 'items'): ClusterTensors => {
+    const n = name === 'users' ? users : items;
+    if (!sideClustered(embedding, name)) {  // a full table: identity over its rows of ego_embedding
+      const offset = name === 'users' ? 0 : users * dim;
+      return { assign: Int32Array.from({ length: n }, (_, i) => i), centers: state.ego.slice(offset, offset + n * dim) };
+    }
+    const t: ClusterTensors = {
+      assign: tensor(`cel_${name}_assign`, 'int32', [n]) as Int32Array,
+      centers: tensor(`cel_${name}_centers`, 'float32', [clusterCapacity(embedding, n), dim]) as Float32Array,
+    };
+    if (embedding.residual) t.residual = tensor(`cel_${name}_residual`, 'float32', [n, dim]) as Float32Array;
+    return t;
+  };
+  return { family, config: config as LightGCNConfig, state, clusters: { users: side('users'), items: side('items') }, ...common };
 }
 
 /**
@@ -371,7 +426,8 @@ export async function instantiateModel(parsed: ParsedModel, file: string, option
       const m = parsed.config.levels ? Matryoshka.fromParts({ ...parts, levels: parsed.config.levels }) : LightGCN.fromParts(parts);
       model = m;
       const { ego } = parsed.state;
-      await runNative(run, (t) => m.native().importState({ ego, steps: 0 }, t));
+      if (parsed.clusters) m.native().importClusters(parsed.clusters);
+      else await runNative(run, (t) => m.native().importState({ ego, steps: 0 }, t));
     }
     (model.history as EpochEvent[]).push(...parsed.history);
     return model;

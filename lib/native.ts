@@ -79,6 +79,7 @@ export interface RawLightGcnConfig {
   initStd: number;
   init?: 'normal' | 'xavier';
   seed: number;
+  embedding?: RawEmbedding;
 }
 
 /** The Matryoshka objective of a training run (levels come from the model). */
@@ -119,6 +120,35 @@ export interface RawLightGcnState {
   steps: number;
 }
 
+/** One side of a native embedding config (see native/addon/lightgcn_cel.hpp). */
+export interface RawEmbeddingSide {
+  kind: 'full' | 'clustered' | 'hashed' | 'frequency';
+  clusters?: number;
+  ratio?: number;
+  residual?: boolean;
+}
+
+/** Native embedding config of a LightGCN model: both sides and the CEL schedule. */
+export interface RawEmbedding {
+  users: RawEmbeddingSide;
+  items: RawEmbeddingSide;
+  online: boolean;
+  splitEvery: number;
+  reassignEvery: number;
+  candidates: number;
+}
+
+/** A clustered table as the addon exchanges it. */
+export interface RawClusterTable {
+  kind: 'full' | 'clustered' | 'hashed' | 'frequency';
+  capacity: number;
+  used: number;
+  stateBytes: number;
+  assign: Int32Array;
+  centers: Float32Array;
+  residual?: Float32Array;
+}
+
 /** Native LightGCN / MF-BPR model (see native/addon/lightgcn.hpp). */
 export interface NativeLightGcn {
   configureTraining(options: RawTrainOptions, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
@@ -137,6 +167,12 @@ export interface NativeLightGcn {
   recommendSync(user: number, k: number, excludeTrain: boolean, dim: number, shortlist: number,
     allow: Int32Array | undefined, deny: Int32Array | undefined): { items: Int32Array; scores: Float32Array };
   trainMatrix(): NativeCsr;
+  /** The clustered tables (undefined for plain tables); E_BUSY while a job holds the model. */
+  clusters(): { users: RawClusterTable; items: RawClusterTable;
+    counters: { splits: number; splitRounds: number; moves: number; reassignRounds: number } } | undefined;
+  /** Replaces the clustered tables (assign, centers, residual per side) and re-gathers the layer-0 table. */
+  importClusters(tables: { users: Pick<RawClusterTable, 'assign' | 'centers' | 'residual'>;
+    items: Pick<RawClusterTable, 'assign' | 'centers' | 'residual'> }): void;
   info(): { users: number; items: number; dim: number; layers: number; initStd: number; init: 'normal' | 'xavier'; seed: number;
     trainer: boolean; device?: 'cpu' | 'cuda'; busy: boolean };
   dispose(): void;

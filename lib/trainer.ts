@@ -306,6 +306,8 @@ export class Trainer implements TrainerContract {
       throw new RecforgeError('E_INVALID_ARG', 'checkpoint.path must be a file path');
     if (options.resume !== undefined && typeof options.resume !== 'string')
       throw new RecforgeError('E_INVALID_ARG', 'resume must be a file path');
+    if (this.model.config.embedding && (options.checkpoint || options.resume !== undefined))
+      throw new RecforgeError('E_INVALID_ARG', 'checkpoints of models with clustered embedding tables are not supported yet (save the model instead)');
     if (evalEvery > 0 && (data.nUsers !== this.model.nUsers || data.nItems !== this.model.nItems))
       throw new RecforgeError('E_SHAPE', `evaluation data has ${data.nUsers} x ${data.nItems} users x items but the model ${this.model.nUsers} x ${this.model.nItems}`);
     return { evalEvery, data, on, metrics, k: options.k ?? 20, checkpointEvery };

@@ -19,6 +19,7 @@ class CreateJob : public Job {
       : Job(env, "recforge:createLightGcn", info[3], info[4]),
         graph_(GraphWrap::unwrap(info[0], "graph")),
         config_(parseLightGcnConfig(info[1])),
+        cel_(parseCelConfig(info[1])),
         threads_(int32Arg(info[2], "threads", 0, 4096)) {
     config_.users = graph_->nUsers();
     config_.items = graph_->nItems();
@@ -30,12 +31,18 @@ class CreateJob : public Job {
     state_ = std::make_shared<LightGcnState>();
     state_->graph = graph_;
     state_->model = rf::LightGcnModel::create(config_, threads_);
+    if (cel_) {
+      state_->cel = std::make_unique<rf::CelModel>(
+          rf::CelModel::create(*graph_, state_->model, cel_->users, cel_->items, config_.seed));
+      state_->celSchedule = cel_->schedule;
+    }
   }
   Napi::Value Result(Napi::Env env) override { return LightGcnWrap::wrap(env, std::move(state_)); }
 
  private:
   std::shared_ptr<const rf::BipartiteGraph> graph_;
   rf::LightGcnConfig config_;
+  std::optional<CelConfig> cel_;
   int32_t threads_;
   std::shared_ptr<LightGcnState> state_;
 };
@@ -61,6 +68,14 @@ class ConfigureJob : public Job {
     // Frees the old workspaces (and device memory) before allocating new ones. model.ego is
     // current (see LightGcnState), so a run may move between devices.
     lease_->trainer.reset();
+    lease_->celTrainer.reset();
+    if (lease_->cel) {
+      if (device_ == TrainDevice::kCuda)
+        rf::fail(rf::code::kInvalidArgument, "clustered embedding tables train on the CPU only (device 'cpu')");
+      lease_->celTrainer = std::make_unique<rf::CelTrainer>(*lease_->graph, lease_->model, *lease_->cel, options_,
+                                                            lease_->celSchedule);
+      return;
+    }
 #ifdef RECFORGE_WITH_CUDA
     lease_->gpuTrainer.reset();
     if (device_ == TrainDevice::kCuda) {
@@ -117,6 +132,10 @@ class TrainEpochJob : public Job {
       return;
     }
 #endif
+    if (lease_->celTrainer) {
+      loss_ = lease_->celTrainer->trainEpoch(static_cast<int64_t>(epoch_), ctl);
+      return;
+    }
     loss_ = lease_->trainer->trainEpoch(static_cast<int64_t>(epoch_), ctl);
   }
   Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, loss_); }
@@ -177,6 +196,8 @@ void LightGcnWrap::Register(Napi::Env env, Napi::Object exports) {
        InstanceMethod<&LightGcnWrap::Recommend>("recommend"),
        InstanceMethod<&LightGcnWrap::RecommendSync>("recommendSync"),
        InstanceMethod<&LightGcnWrap::TrainMatrix>("trainMatrix"),
+       InstanceMethod<&LightGcnWrap::Clusters>("clusters"),
+       InstanceMethod<&LightGcnWrap::ImportClusters>("importClusters"),
        InstanceMethod<&LightGcnWrap::Info>("info"), InstanceMethod<&LightGcnWrap::Dispose>("dispose")});
   addonState(env).lightGcnCtor = Napi::Persistent(ctor);
   exports.Set("NativeLightGcn", ctor);
@@ -215,6 +236,16 @@ Napi::Value LightGcnWrap::Recommend(const Napi::CallbackInfo& info) {
 }
 Napi::Value LightGcnWrap::RecommendSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return recommendSync(info.Env(), *state(info.Env()), info); });
+}
+
+Napi::Value LightGcnWrap::Clusters(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return celClusters(info.Env(), state(info.Env())); });
+}
+Napi::Value LightGcnWrap::ImportClusters(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    celImportClusters(info.Env(), state(info.Env()), info[0]);
+    return info.Env().Undefined();
+  });
 }
 
 // Shares the graph's memory (aliasing shared_ptr), like NativeGraph.userItems().

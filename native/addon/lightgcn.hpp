@@ -13,6 +13,7 @@
 //   m.recommend(users, k, excludeTrain, threads, dim, shortlist, allow?, deny?) -> Promise<{items, scores}> (see recommend.cpp)
 //   m.recommendSync(user, k, excludeTrain, dim, shortlist, allow?, deny?) -> {items, scores} (synchronous, see recommend.cpp)
 //   m.trainMatrix() -> NativeCsr (the train user -> items matrix the model was built on)
+//   m.clusters(), m.importClusters(tables): clustered embedding tables (lightgcn_cel.hpp)
 //   m.info() -> {users, items, dim, layers, initStd, seed, trainer, device?, busy}, m.dispose()
 // Jobs that read or write the embedding table take the model's busy flag: a second one while
 // the first runs is refused with E_BUSY instead of racing.
@@ -25,6 +26,8 @@
 
 #include "busy_lease.hpp"
 #include "recforge/csr.hpp"
+#include "lightgcn_cel.hpp"
+#include "recforge/cel_trainer.hpp"
 #include "recforge/lightgcn.hpp"
 #include "recforge/retrieval.hpp"
 
@@ -38,8 +41,13 @@ namespace rfaddon {
 struct LightGcnState {
   std::shared_ptr<const rf::BipartiteGraph> graph;
   rf::LightGcnModel model;
+  // Clustered embedding tables (CEL) behind model.ego, when the model was created with an
+  // `embedding` config; model.ego is then their gathered view, kept current by celTrainer.
+  std::unique_ptr<rf::CelModel> cel;
+  rf::CelSchedule celSchedule;
   // Declared after `model`: it holds references to it, so it must be destroyed first.
   std::unique_ptr<rf::LightGcnTrainer> trainer;
+  std::unique_ptr<rf::CelTrainer> celTrainer;
 #ifdef RECFORGE_WITH_CUDA
   // The GPU trainer of a run configured with device 'cuda' (then `trainer` is null). During an
   // epoch the device table is the truth; every job that ends an epoch or imports a state leaves
@@ -59,7 +67,7 @@ struct LightGcnState {
 #ifdef RECFORGE_WITH_CUDA
     if (gpuTrainer) return "cuda";
 #endif
-    return trainer ? "cpu" : nullptr;
+    return trainer || celTrainer ? "cpu" : nullptr;
   }
 };
 
@@ -78,6 +86,8 @@ class LightGcnWrap : public Napi::ObjectWrap<LightGcnWrap> {
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
   Napi::Value FinalEmbeddings(const Napi::CallbackInfo& info);
   Napi::Value ExportState(const Napi::CallbackInfo& info);
+  Napi::Value Clusters(const Napi::CallbackInfo& info);
+  Napi::Value ImportClusters(const Napi::CallbackInfo& info);
   Napi::Value ImportState(const Napi::CallbackInfo& info);
   Napi::Value Recommend(const Napi::CallbackInfo& info);
   Napi::Value RecommendSync(const Napi::CallbackInfo& info);

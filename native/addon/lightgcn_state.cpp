@@ -34,6 +34,7 @@ class ExportStateJob : public Job {
       v_ = lease_->trainer->adamSecondMoment();
       steps_ = lease_->trainer->stepsDone();
     }
+    if (lease_->celTrainer) steps_ = lease_->celTrainer->stepsDone();
   }
   Napi::Value Result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
@@ -58,6 +59,9 @@ class ImportStateJob : public Job {
  public:
   ImportStateJob(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info)
       : Job(env, "recforge:importState", info[1], info[2]), lease_(env, std::move(s), "import a state") {
+    if (lease_->cel)
+      throwError(env, rf::code::kInvalidArgument,
+                 "a model with clustered embedding tables restores through importClusters (checkpoints of clustered runs are not supported yet)");
     Napi::Object o = optionsArg(info[0]);
     ego_ = float32Vector(o.Get("ego"), "state.ego");
     const size_t size = lease_->model.ego.size();

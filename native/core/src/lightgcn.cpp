@@ -274,11 +274,30 @@ BprLoss LightGcnTrainer::stepInternal(const BprTriple* t, int64_t n) {
   return loss;
 }
 
+EpochPlan LightGcnTrainer::planOf(int64_t epoch, const JobControl& ctl) const {
+  EpochPlan plan = planEpoch(*negatives_, *positives_, opt_.sampler, opt_.batchSize, opt_.seed, epoch, opt_.threads, ctl);
+  if (opt_.dropLastPartial) dropPartialLastBatch(plan, opt_.batchSize);
+  return plan;
+}
+
+BprLoss LightGcnTrainer::gradientRows(const BprTriple* t, int64_t n, int64_t epoch, int64_t first,
+                                      const RowGradSink& sink) {
+  InternalScope scope(*this);
+  const int32_t* toOrig = order_ ? order_->toOrig.data() : nullptr;
+  streamEpoch_ = static_cast<uint64_t>(epoch);
+  streamFirst_ = first;
+  return forwardBackward(toInternal(t, n), n, false, [&](const int32_t* r, int64_t cnt, float* g, int worker) {
+    if (!toOrig) return sink(r, cnt, g, worker);
+    thread_local std::vector<int32_t> rows;
+    rows.resize(cnt);
+    for (int64_t q = 0; q < cnt; ++q) rows[q] = toOrig[r[q]];
+    sink(rows.data(), cnt, g, worker);
+  });
+}
+
 double LightGcnTrainer::trainEpoch(int64_t epoch, const JobControl& ctl) {
   auto clock = Clock::now();
-  EpochPlan plan = planEpoch(*negatives_, *positives_, opt_.sampler, opt_.batchSize, opt_.seed, epoch,
-                                   opt_.threads, ctl);
-  if (opt_.dropLastPartial) dropPartialLastBatch(plan, opt_.batchSize);
+  EpochPlan plan = planOf(epoch, ctl);
   times_.plan += since(clock);
   const int64_t batches = plan.batches();
   double sum = 0;

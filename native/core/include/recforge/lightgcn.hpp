@@ -3,6 +3,7 @@
 // the optimizer) and the epoch driver. See ALGORITHMS.md Part A.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -113,6 +114,16 @@ class LightGcnTrainer {
   // Returns the mean of the batch losses (what both reference codes print). Checks `ctl` for
   // cancellation between batches and reports progress per batch.
   double trainEpoch(int64_t epoch, const JobControl& ctl = {});
+
+  // For trainers that own the parameters behind the layer-0 table (the clustered tables of
+  // cel_trainer.hpp): the batches of epoch `epoch` as trainEpoch samples them, and the loss and
+  // dL/dE0 of one batch (triples [first, first + n) of that epoch's plan, which seeds the
+  // Matryoshka negatives) handed row by row to `sink` (original row ids, users first; rows whose
+  // gradient is exactly zero may be left out; called concurrently from worker threads, each row
+  // once). Updates nothing.
+  using RowGradSink = std::function<void(const int32_t* rows, int64_t n, const float* grad, int worker)>;
+  EpochPlan planOf(int64_t epoch, const JobControl& ctl = {}) const;
+  BprLoss gradientRows(const BprTriple* triples, int64_t n, int64_t epoch, int64_t first, const RowGradSink& sink);
 
   int64_t stepsDone() const { return steps_; }
   // Matryoshka objective: the negatives the last step()/gradient() chose, negativesPerTriple per

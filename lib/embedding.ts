@@ -1,0 +1,148 @@
+/**
+ * Embedding tables of LightGCN-family models: the plain table, or a clustered one where entities
+ * share rows (CEL, Chen et al. WWW 2023, and its equal-memory baselines). See docs/cel.md.
+ *
+ * ```ts
+ * // Items share 1/100 as many rows as there are items; clusters grow by gradient splits.
+ * const model = await MF.create(dataset, { embedding: { kind: 'clustered', ratio: 100 } });
+ * ```
+ * @module
+ */
+import { RecforgeError } from './errors.js';
+import type { RawEmbedding, RawEmbeddingSide } from './native.js';
+import { boolOption, choiceOption, intOption, numberOption } from './options.js';
+
+/** Kinds of embedding table. */
+export type EmbeddingKind = 'full' | 'clustered' | 'hashed' | 'frequency';
+
+/** The `embedding` option of a LightGCN-family model. */
+export interface EmbeddingTableOptions {
+  /**
+   * `'full'` (one row per entity, default), `'clustered'` (CEL: start from one shared row, split
+   * clusters along the leading principal direction of their members' gradients up to the budget,
+   * move entities to the cluster with the lowest loss on their own interactions), `'hashed'`
+   * (the hashing trick: a fixed seeded row per entity) or `'frequency'` (the most interacted
+   * entities keep own rows, the rest share one).
+   */
+  kind: EmbeddingKind;
+  /** Budget as a row count in [1, entities] (one of clusters / ratio for every kind but `'full'`). */
+  clusters?: number;
+  /** Budget as a compression ratio >= 1: rows = max(1, floor(entities / ratio)). */
+  ratio?: number;
+  /** Which tables share rows: `'items'` (default), `'users'` or `'both'` (the same budget rule for each). */
+  tables?: 'items' | 'users' | 'both';
+  /** Add a per-entity residual (e_i = W[a(i)] + δ_i, L2 towards zero): needs a full table's memory again. */
+  residual?: boolean;
+  /** CEL: cluster steps between training steps (default true) or once after each epoch (false). */
+  online?: boolean;
+  /** CEL: training steps between split rounds (default 10; splits stop when the budget is used). */
+  splitEvery?: number;
+  /** CEL: training steps between reassignment rounds (default 50; 0 = never). */
+  reassignEvery?: number;
+  /** CEL: clusters a reassignment compares per entity, its own included (default 8). */
+  candidates?: number;
+}
+
+/** {@link EmbeddingTableOptions} as validated and stored in the model's config. */
+export interface ResolvedEmbedding {
+  /** The kind of the shared tables. */
+  readonly kind: EmbeddingKind;
+  /** Row budget given as a count. */
+  readonly clusters?: number;
+  /** Row budget given as a compression ratio. */
+  readonly ratio?: number;
+  /** Which tables share rows. */
+  readonly tables: 'items' | 'users' | 'both';
+  /** Per-entity residuals. */
+  readonly residual: boolean;
+  /** CEL schedule: online cluster steps. */
+  readonly online: boolean;
+  /** CEL schedule: steps between split rounds. */
+  readonly splitEvery: number;
+  /** CEL schedule: steps between reassignment rounds. */
+  readonly reassignEvery: number;
+  /** CEL schedule: reassignment candidates. */
+  readonly candidates: number;
+}
+
+/** One side's table as the model holds it (see {@link LightGCN.clusters}). */
+export interface ClusterTable {
+  /** The kind of table. */
+  kind: EmbeddingKind;
+  /** Rows of the cluster table (the budget). */
+  capacity: number;
+  /** Rows with at least one member. */
+  used: number;
+  /** Bytes of the model state for this side: rows, residuals and (when not implicit) the assignment. */
+  stateBytes: number;
+  /** Cluster of each entity. */
+  assign: Int32Array;
+  /** The cluster table, capacity x dim, row-major. */
+  centers: Float32Array;
+  /** Per-entity residuals, entities x dim (when enabled). */
+  residual?: Float32Array;
+}
+
+/** The clustered tables of a model and what the cluster steps did. */
+export interface ModelClusters {
+  /** The user table. */
+  users: ClusterTable;
+  /** The item table. */
+  items: ClusterTable;
+  /** What the cluster steps did since training was configured. */
+  counters: ClusterCounters;
+}
+
+/** Counts of CEL's cluster steps. */
+export interface ClusterCounters {
+  /** Clusters split. */
+  splits: number;
+  /** Split rounds run. */
+  splitRounds: number;
+  /** Entities moved by reassignment. */
+  moves: number;
+  /** Reassignment rounds run. */
+  reassignRounds: number;
+}
+
+/**
+ * Validates the `embedding` option (E_INVALID_ARG naming the field; the budget against the
+ * entity counts is checked natively). Undefined or kind `'full'` gives undefined.
+ * @internal
+ */
+export function resolveEmbedding(o: EmbeddingTableOptions | undefined): ResolvedEmbedding | undefined {
+  if (o === undefined) return undefined;
+  if (o === null || typeof o !== 'object') throw new RecforgeError('E_TYPE', 'embedding must be an object');
+  const kind = choiceOption('embedding.kind', o.kind, ['full', 'clustered', 'hashed', 'frequency'] as const, 'full');
+  if (kind === 'full') {
+    if (o.clusters !== undefined || o.ratio !== undefined || o.residual)
+      throw new RecforgeError('E_INVALID_ARG', "embedding kind 'full' takes no clusters, ratio or residual");
+    return undefined;
+  }
+  if ((o.clusters === undefined) === (o.ratio === undefined))
+    throw new RecforgeError('E_INVALID_ARG', `embedding kind '${kind}' needs exactly one of clusters and ratio`);
+  const out: ResolvedEmbedding = {
+    kind,
+    tables: choiceOption('embedding.tables', o.tables, ['items', 'users', 'both'] as const, 'items'),
+    residual: boolOption('embedding.residual', o.residual, false),
+    online: boolOption('embedding.online', o.online, true),
+    splitEvery: intOption('embedding.splitEvery', o.splitEvery, 0, 2147483647, 10),
+    reassignEvery: intOption('embedding.reassignEvery', o.reassignEvery, 0, 2147483647, 50),
+    candidates: intOption('embedding.candidates', o.candidates, 1, 65536, 8),
+    ...(o.clusters !== undefined ? { clusters: intOption('embedding.clusters', o.clusters, 1, 2147483647, NaN) } : {}),
+    ...(o.ratio !== undefined ? { ratio: numberOption('embedding.ratio', o.ratio, 1, NaN) } : {}),
+  };
+  return Object.freeze(out);
+}
+
+/** The native form: per side kind and budget, plus the CEL schedule. @internal */
+export function rawEmbedding(e: ResolvedEmbedding): RawEmbedding {
+  const side: RawEmbeddingSide = { kind: e.kind, residual: e.residual };
+  if (e.clusters !== undefined) side.clusters = e.clusters;
+  if (e.ratio !== undefined) side.ratio = e.ratio;
+  const full: RawEmbeddingSide = { kind: 'full' };
+  return {
+    users: e.tables === 'items' ? full : side, items: e.tables === 'users' ? full : side,
+    online: e.online, splitEvery: e.splitEvery, reassignEvery: e.reassignEvery, candidates: e.candidates,
+  };
+}

@@ -1,0 +1,101 @@
+// Clustered embedding tables (CEL) under LightGCN / MF-BPR training. The layer-0 table of the
+// model (LightGcnModel::ego) stays what every other part reads (propagation, evaluation,
+// recommendation); here it is a materialized view, ego_i = W[a(i)] (+ delta_i), of a clustered
+// table per side. Each step the LightGCN trainer computes dL/dE0 row by row (gradientRows), the
+// rows are scattered into the cluster rows (and residuals), the optimizer updates W, and the view
+// is gathered again. A side of kind kFull is the identity table (one cluster per entity): that
+// run is bit-identical to the plain LightGcnTrainer. See ALGORITHMS.md Part B 3 and docs/cel.md.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "recforge/cel_table.hpp"
+#include "recforge/lightgcn.hpp"
+
+namespace rf {
+
+enum class EmbeddingKind {
+  kFull,       // the plain table (one row per entity)
+  kClustered,  // CEL: starts as one cluster, grows by gradient splits up to the budget, reassigns
+  kHashed,     // the hashing trick: fixed seeded bucket per entity
+  kFrequency,  // the most interacted entities keep own rows, the rest share one
+};
+
+struct SideEmbedding {
+  EmbeddingKind kind = EmbeddingKind::kFull;
+  ClusterBudget budget;   // ignored for kFull
+  bool residual = false;  // e_i = W[a(i)] + delta_i (kClustered / kHashed / kFrequency)
+};
+
+// The clustered tables of one model: [0] users, [1] items.
+struct CelModel {
+  std::array<SideEmbedding, 2> spec;
+  std::array<ClusteredTable, 2> table;
+
+  // Tables over a freshly created model: centers start as the model's first `capacity` rows of
+  // that side, frequency ranks by train degree, hashing is seeded by `seed`. Then model.ego is
+  // gathered. E_INVALID_ARG for a bad budget (see resolveClusterCount).
+  static CelModel create(const BipartiteGraph& graph, LightGcnModel& model, const SideEmbedding& users,
+                         const SideEmbedding& items, uint64_t seed);
+  // model.ego = the gathered view of both tables.
+  void materialize(LightGcnModel& model, int threads = 0) const;
+  // Bytes of the model state: per side the float rows it stores (centers + residual) and, for the
+  // kinds that need it, the int32 assignment (not for kFull: implicit identity; not for kHashed:
+  // recomputed from the seed).
+  int64_t stateBytes(int side) const;
+};
+
+struct CelSchedule {
+  // true: cluster steps interleave with training steps (CEL-Lite style): a split round every
+  // splitEvery steps until the budget is used, a reassignment round every reassignEvery steps.
+  // false: one split round and one reassignment round after each epoch.
+  bool online = true;
+  int32_t splitEvery = 10;
+  int32_t reassignEvery = 50;  // 0: never
+  int32_t candidates = 8;      // reassignment candidates per entity (current cluster included)
+  int powerIterations = 20;
+  int32_t minMembers = 2;
+  double residualLambda = 1e-4;  // L2 towards zero on a residual row, per occurrence in a batch
+  // Stop reassigning after this many epochs (0: never stop).
+  int32_t reassignEpochs = 0;
+};
+
+struct CelCounters {
+  int64_t splits = 0, splitRounds = 0, moves = 0, reassignRounds = 0;
+};
+
+class CelTrainer {
+ public:
+  // Same contract as LightGcnTrainer (graph, model and cel outlive the trainer). options.optimizer
+  // applies to the cluster rows and residuals; the Matryoshka objective works unchanged.
+  CelTrainer(const BipartiteGraph& graph, LightGcnModel& model, CelModel& cel, const TrainOptions& options,
+             const CelSchedule& schedule);
+  ~CelTrainer();
+
+  double trainEpoch(int64_t epoch, const JobControl& ctl = {});
+  int64_t stepsDone() const { return steps_; }
+  const CelCounters& counters() const { return counters_; }
+
+ private:
+  struct Side;
+  BprLoss step(const BprTriple* t, int64_t n, int64_t epoch, int64_t first);
+  void clusterSteps(bool splitDue, bool reassignDue);
+  void reassign(int side);
+
+  const BipartiteGraph& graph_;
+  LightGcnModel& model_;
+  CelModel& cel_;
+  TrainOptions opt_;
+  CelSchedule schedule_;
+  std::unique_ptr<LightGcnTrainer> inner_;
+  std::vector<std::unique_ptr<Side>> sides_;
+  std::vector<float> gradEgo_;
+  std::vector<uint8_t> rowMark_;
+  int64_t steps_ = 0;
+  int64_t epoch_ = 0;
+  CelCounters counters_;
+};
+
+}  // namespace rf
