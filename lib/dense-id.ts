@@ -21,3 +21,25 @@ export function denseId(id: number | string, n: number, map: IdMap | undefined, 
     throw new RecforgeError('E_OUT_OF_RANGE', `${what} ${String(id)} is outside [0, ${n})`);
   return id;
 }
+
+/**
+ * Dense ids of a list of dense or external ids (an Int32Array or an array), each resolved as
+ * {@link denseId}; errors name the entry (`name[j]`).
+ * @throws RecforgeError E_TYPE for a list or entry of another type, E_OUT_OF_RANGE for an unknown id.
+ */
+export function denseIdList(list: unknown, name: string, n: number, map: IdMap | undefined, what: 'user' | 'item'): Int32Array {
+  if (!(list instanceof Int32Array) && !Array.isArray(list))
+    throw new RecforgeError('E_TYPE', `${name} must be an Int32Array or an array of ${what} ids`);
+  const out = new Int32Array(list.length);
+  for (let j = 0; j < list.length; j++) {
+    const x: unknown = list[j];
+    if (typeof x !== 'number' && typeof x !== 'string')
+      throw new RecforgeError('E_TYPE', `${name}[${j}] must be a ${what} id (number or string), got ${typeof x}`);
+    try {
+      out[j] = denseId(x, n, map, what);
+    } catch (e) {
+      throw new RecforgeError('E_OUT_OF_RANGE', `${name}[${j}]: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  return out;
+}

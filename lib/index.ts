@@ -32,13 +32,15 @@ export {
 export { renderTrainingReport, writeTrainingReport, type TrainingReportOptions } from './report/training-report.js';
 export {
   LightGCN, MF, type LightGCNOptions, type LightGCNConfig, type RecommendOptions, type Recommendation, type BatchRecommendation,
-  type RecommendManyOptions, type RecommendOutput,
+  type RecommendManyOptions, type RecommendOutput, type FoldInOptions, type FoldInResult,
 } from './lightgcn.js';
 export {
   Interact2Vec, type Interact2VecOptions, type Interact2VecFitOptions, type Interact2VecEpochEvent, type Interact2VecScoring,
-  type Interact2VecRecommendOptions, type Interact2VecEvaluateOptions, type ScoringOptions, type SimilarOptions, type Neighbours,
+  type Interact2VecRecommendOptions, type Interact2VecEvaluateOptions, type ScoringOptions,
   type Interact2VecConfig, type Interact2VecTraining,
 } from './interact2vec.js';
+export { type SimilarOptions, type Neighbours } from './similar.js';
+export { type NewInteractions, type PartialFitOptions, type PartialFitResult } from './partial-fit.js';
 export { Matryoshka, DEFAULT_LEVELS, type MatryoshkaOptions } from './matryoshka.js';
 export {
   Trainer, type TrainerOptions, type MatryoshkaTraining, type ResolvedTrainerOptions, type ResolvedMatryoshkaTraining, type TrainFitOptions, type TrainEpochEvent, type BestEpoch, type EarlyStopping, type CheckpointOptions,

@@ -25,6 +25,7 @@ import { addon, type NativeInteract2Vec, type RawInteract2VecConfig, type RawInt
 import { choiceOption, intOption, numberOption } from './options.js';
 import { denseId } from './dense-id.js';
 import { prefixColumns, prefixDim, type EmbeddingOptions } from './prefix.js';
+import { similarNeighbours, type Neighbours, type SimilarOptions } from './similar.js';
 import { Tensor } from './tensor.js';
 
 /** Options of {@link Interact2Vec.create}: the model and how {@link Interact2Vec.fit} trains it. */
@@ -111,24 +112,6 @@ export interface Interact2VecRecommendOptions extends ScoringOptions, AsyncOptio
   k?: number;
   /** `'train'` (default) never recommends the user's train items; `'none'` ranks every item. */
   exclude?: 'train' | 'none';
-}
-
-/** Options of {@link Interact2Vec.similarItems} and {@link Interact2Vec.similarUsers}. */
-export interface SimilarOptions extends AsyncOptions {
-  /** Number of neighbours (default 10). */
-  k?: number;
-}
-
-/** Nearest neighbours of one item among items, or of one user among users, by cosine. */
-export interface Neighbours {
-  /** The query (dense id). */
-  query: number;
-  /** Dense ids of the neighbours, most similar first (the query itself is never listed). */
-  ids: Int32Array;
-  /** Cosine similarity of each neighbour. */
-  scores: Float32Array;
-  /** External ids of the neighbours, when the data had string ids. */
-  externalIds?: string[];
 }
 
 /** The configuration an Interact2Vec model was built with. */
@@ -371,7 +354,7 @@ export class Interact2Vec implements EmbeddingModel {
     const k = intOption('k', options.k, 1, 2147483647, 10);
     const { scoring, neighbours, userWeight } = scoringOptions(options);
     const exclude = choiceOption('exclude', options.exclude, ['train', 'none'] as const, 'train');
-    const r = await this.#topK('user-item', dense, k, scoring, exclude === 'train', options, neighbours, userWeight);
+    const r = await this.#topK(dense, k, scoring, exclude === 'train', options, neighbours, userWeight);
     const out: Recommendation = { user: dense, items: r.ids, scores: r.scores };
     const ids = this.itemIds;
     if (ids) out.itemIds = Array.from(r.ids, (i) => ids.toExternal[i]);
@@ -397,19 +380,24 @@ export class Interact2Vec implements EmbeddingModel {
   }
 
   /**
-   * The k items most similar to `item` by cosine of their item vectors (the item itself left out).
-   * @throws RecforgeError E_OUT_OF_RANGE for an unknown item, E_INVALID_ARG for a bad k, E_BUSY, E_DISPOSED.
+   * The k items most similar to `item` (a dense id, or an external id when the data had string
+   * ids) by the cosine of their item vectors (or `metric: 'dot'`), the item itself left out, off
+   * the event loop. Options as in {@link SimilarOptions}.
+   * @throws RecforgeError E_OUT_OF_RANGE for an unknown item, E_INVALID_ARG for a bad k, dim or
+   *   metric, E_TYPE for a bad exclude, E_BUSY during an epoch, E_DISPOSED.
    */
   async similarItems(item: number | string, options: SimilarOptions = {}): Promise<Neighbours> {
-    return this.#neighbours('item', item, options);
+    return similarNeighbours(this.#similarSource(), 'item', item, options);
   }
 
   /**
-   * The k users most similar to `user` by cosine of their user vectors (the user itself left out).
-   * @throws RecforgeError E_OUT_OF_RANGE for an unknown user, E_INVALID_ARG for a bad k, E_BUSY, E_DISPOSED.
+   * The k users most similar to `user` by the cosine of their user vectors (or `metric: 'dot'`),
+   * the user itself left out; as {@link Interact2Vec.similarItems} otherwise.
+   * @throws RecforgeError E_OUT_OF_RANGE for an unknown user, E_INVALID_ARG for a bad k, dim or
+   *   metric, E_TYPE for a bad exclude, E_BUSY during an epoch, E_DISPOSED.
    */
   async similarUsers(user: number | string, options: SimilarOptions = {}): Promise<Neighbours> {
-    return this.#neighbours('user', user, options);
+    return similarNeighbours(this.#similarSource(), 'user', user, options);
   }
 
   /**
@@ -426,21 +414,19 @@ export class Interact2Vec implements EmbeddingModel {
     if (this.#ownsDataset) this.#dataset.dispose();
   }
 
-  async #neighbours(side: 'user' | 'item', id: number | string, options: SimilarOptions): Promise<Neighbours> {
-    const [n, map] = side === 'user' ? [this.nUsers, this.userIds] : [this.nItems, this.itemIds];
-    const dense = denseId(id, n, map, side);
-    const k = intOption('k', options.k, 1, 2147483647, 10);
-    const r = await this.#topK(side === 'user' ? 'user-user' : 'item-item', dense, k, 'cosine', false, options);
-    const out: Neighbours = { query: dense, ids: r.ids, scores: r.scores };
-    if (map) out.externalIds = Array.from(r.ids, (i) => map.toExternal[i]);
-    return out;
+  #similarSource() {
+    const native = this.#alive();
+    return {
+      nUsers: this.nUsers, nItems: this.nItems, dim: this.dim, userIds: this.userIds, itemIds: this.itemIds, threads: this.#threads,
+      similar: native.similar.bind(native),
+    };
   }
 
-  async #topK(kind: 'user-item' | 'item-item' | 'user-user', query: number, k: number, scoring: Interact2VecScoring,
-    excludeTrain: boolean, options: AsyncOptions, neighbours = 64, userWeight = 0.5): Promise<{ ids: Int32Array; scores: Float32Array }> {
+  async #topK(query: number, k: number, scoring: Interact2VecScoring, excludeTrain: boolean, options: AsyncOptions,
+    neighbours: number, userWeight: number): Promise<{ ids: Int32Array; scores: Float32Array }> {
     const native = this.#alive();
     const r = await runNative(options, (t, p) =>
-      native.topK(kind, Int32Array.of(query), k, scoring, excludeTrain, this.#threads, neighbours, userWeight, t, p));
+      native.topK(Int32Array.of(query), k, scoring, excludeTrain, this.#threads, neighbours, userWeight, t, p));
     let n = 0;
     while (n < r.items.length && r.items[n] >= 0) n++;
     return { ids: r.items.slice(0, n), scores: r.scores.slice(0, n) };

@@ -17,10 +17,12 @@ import { RecforgeError } from './errors.js';
 import { callNative, runNative, type AsyncOptions } from './job.js';
 import type { EmbeddingModel, EpochEvent, ModelOptions } from './model.js';
 import { addon, type NativeLightGcn } from './native.js';
-import { intOption } from './options.js';
-import { denseId } from './dense-id.js';
+import { intOption, numberOption } from './options.js';
+import { denseId, denseIdList } from './dense-id.js';
 import { rawEmbedding, resolveEmbedding, type EmbeddingTableOptions, type ModelClusters, type ResolvedEmbedding } from './embedding.js';
 import { prefixColumns, prefixDim, type EmbeddingOptions } from './prefix.js';
+import type { NewInteractions, PartialFitOptions, PartialFitResult } from './partial-fit.js';
+import { similarNeighbours, type Neighbours, type SimilarOptions, type SimilarSource } from './similar.js';
 import { Tensor } from './tensor.js';
 
 /** Options of {@link LightGCN.create}. */
@@ -109,6 +111,43 @@ export interface BatchRecommendation {
   scores: Float32Array;
 }
 
+/**
+ * Options of {@link LightGCN.foldInUser}: how the new user's embedding is found, and the serving
+ * options of its recommendations ({@link RecommendOptions}; `exclude: 'train'`, the default,
+ * leaves out the items given).
+ */
+export interface FoldInOptions extends RecommendOptions {
+  /**
+   * Gradient steps fitting the user's layer-0 row against the frozen item embeddings (BPR, see
+   * {@link LightGCN.foldInUser}). Default 0 with propagation layers (the embedding is the
+   * propagation from the items alone), 20 without (MF, a Matryoshka MF backbone), where at least
+   * one step is needed. An integer in [0, 100000].
+   */
+  steps?: number;
+  /** Size of the pool of negative items the fit ranks the user's items above (default 500). */
+  negatives?: number;
+  /** L2 weight on the fitted row, >= 0 (default 0.01). */
+  reg?: number;
+  /** Seed of the negative pool (default: the model's seed); the same seed gives the same bits. */
+  seed?: number;
+}
+
+/** A user folded into a model by {@link LightGCN.foldInUser}: its embedding and recommendations. */
+export interface FoldInResult {
+  /** The user's final embedding (model dim floats): items are scored by their inner product with it. */
+  embedding: Float32Array;
+  /** Dense item ids, best first (fewer than k when fewer candidates remain). */
+  items: Int32Array;
+  /** Score of each item (on the prefix when `dim` was given, as {@link LightGCN.recommend}). */
+  scores: Float32Array;
+  /** External item ids, when the data had string ids. */
+  itemIds?: string[];
+  /** Gradient steps taken (fewer than asked once no step lowers the objective). */
+  steps: number;
+  /** The fitting objective at the returned embedding (0 without steps). */
+  loss: number;
+}
+
 /** The configuration a LightGCN model was built with. */
 export interface LightGCNConfig {
   /** Number of users. */
@@ -154,13 +193,10 @@ export interface ModelParts {
  * training epoch runs are refused with `E_BUSY` rather than racing with it.
  */
 export class LightGCN implements EmbeddingModel {
-  readonly nUsers: number;
-  readonly nItems: number;
-  /** The configuration the model was created with. */
-  readonly config: Readonly<LightGCNConfig>;
   /** Epochs trained so far, oldest first (restored by {@link loadModel} and by resuming). */
   readonly history: EpochEvent[] = [];
   #parts?: ModelParts;
+  #config: Readonly<LightGCNConfig>;
   #final?: Promise<{ users: Float32Array; items: Float32Array }>;
   #ready = false;
   readonly #life = new AbortController();
@@ -168,13 +204,22 @@ export class LightGCN implements EmbeddingModel {
   /** Use {@link LightGCN.create} or {@link MF.create}. @internal */
   protected constructor(parts: ModelParts) {
     this.#parts = parts;
-    const i = parts.native.info();
-    const config: LightGCNConfig = { users: i.users, items: i.items, dim: i.dim, layers: i.layers, initStd: i.initStd, init: i.init, seed: i.seed };
-    if (parts.levels) config.levels = Object.freeze([...parts.levels]);
-    if (parts.embedding) config.embedding = parts.embedding;
-    this.config = Object.freeze(config);
-    this.nUsers = i.users;
-    this.nItems = i.items;
+    this.#config = configOf(parts);
+  }
+
+  /** Number of users (rows of the user table; grows with {@link LightGCN.partialFit}). */
+  get nUsers(): number {
+    return this.#config.users;
+  }
+
+  /** Number of items (grows with {@link LightGCN.partialFit}). */
+  get nItems(): number {
+    return this.#config.items;
+  }
+
+  /** The configuration the model was created with (its user and item counts grow with {@link LightGCN.partialFit}). */
+  get config(): Readonly<LightGCNConfig> {
+    return this.#config;
   }
 
   /**
@@ -376,6 +421,81 @@ export class LightGCN implements EmbeddingModel {
     return { users: ids, k: ids.length > 0 ? r.items.length / ids.length : Math.min(o.k, this.nItems), items: r.items, scores: r.scores };
   }
 
+  /**
+   * The k items most similar to `item` (a dense id, or an external id when the data had string
+   * ids) by the cosine of their final embeddings (`metric: 'dot'` for the inner product; `dim`
+   * for a prefix), the item itself never listed, computed off the event loop from the cached final
+   * embeddings (see {@link SimilarOptions} for why cosine is the default).
+   * @throws RecforgeError E_OUT_OF_RANGE for an unknown item or exclude id, E_INVALID_ARG for a
+   *   bad k, dim or metric, E_TYPE for options or exclude of the wrong type, E_DISPOSED, E_ABORTED.
+   */
+  async similarItems(item: number | string, options: SimilarOptions = {}): Promise<Neighbours> {
+    return similarNeighbours(this.#similarSource(), 'item', item, options);
+  }
+
+  /**
+   * The k users most similar to `user` by the cosine of their final embeddings, the user itself
+   * never listed; as {@link LightGCN.similarItems} otherwise.
+   * @throws RecforgeError E_OUT_OF_RANGE for an unknown user or exclude id, E_INVALID_ARG for a
+   *   bad k, dim or metric, E_TYPE for options or exclude of the wrong type, E_DISPOSED, E_ABORTED.
+   */
+  async similarUsers(user: number | string, options: SimilarOptions = {}): Promise<Neighbours> {
+    return similarNeighbours(this.#similarSource(), 'user', user, options);
+  }
+
+  /**
+   * Embeds a user who was not in training from the items they interacted with (dense ids, or
+   * external ids when the data had string ids; any order, duplicates ignored) and recommends for
+   * them, every trained table frozen (the model does not change; see {@link LightGCN.partialFit}
+   * to add users for good). Runs off the event loop in about a millisecond per 10 fitting steps.
+   *
+   * With K propagation layers the user is treated as a new node with edges to its s items, as the
+   * model's propagation would: its layer l+1 is Σ_i e_i^(l) / sqrt(s (deg_i + 1)), so its final
+   * embedding, the layer mean, is (e_u^(0) + Σ_i P_i / sqrt(s (deg_i + 1))) / (K + 1) with P_i
+   * the item's layers 0..K-1 summed. The approximation: the items' layers stay those of the
+   * trained graph (the new edges would raise their degrees and feed the user back into their
+   * deeper layers, O(1/deg_i) effects). The unknown layer-0 row e_u^(0) is 0, or fitted by
+   * `steps` gradient steps. Without layers (MF) the embedding is that fitted row.
+   *
+   * The fit minimizes the model's BPR loss restricted to the user's row, with the item embeddings
+   * frozen: the mean of softplus(score(j) - score(i)) over the user's items i and a seeded pool of
+   * `negatives` other items j (a Matryoshka model: averaged over its levels' prefixes), plus
+   * reg/2 |e_u^(0)|^2, by gradient descent with a backtracking line search: deterministic for a
+   * given seed.
+   * @throws RecforgeError E_INVALID_ARG for no items or a bad option (steps 0 without layers,
+   *   negatives < 1, negative reg, bad k / dim / shortlist), E_OUT_OF_RANGE for an unknown item,
+   *   E_TYPE for items of the wrong type, E_DISPOSED, E_ABORTED.
+   */
+  async foldInUser(items: Int32Array | readonly (number | string)[], options: FoldInOptions = {}): Promise<FoldInResult> {
+    const o = this.#serveOptions(options);
+    const ids = denseIdList(items, 'items', this.nItems, this.itemIds, 'item');
+    const fit = {
+      steps: intOption('steps', options.steps, 0, 100000, this.config.layers > 0 ? 0 : 20),
+      negatives: intOption('negatives', options.negatives, 1, 2147483647, 500),
+      reg: numberOption('reg', options.reg, 0, 0.01),
+      seed: intOption('seed', options.seed, 0, Number.MAX_SAFE_INTEGER, this.config.seed),
+      ...(this.config.levels ? { levels: [...this.config.levels] } : {}),
+    };
+    if (fit.steps === 0 && this.config.layers === 0)
+      throw new RecforgeError('E_INVALID_ARG', 'steps must be >= 1 for a model without propagation layers: its user row is fitted');
+    await this.finalTables(options);
+    const { native } = this.#alive();
+    const r = await runNative(options, (t, p) =>
+      native.foldIn(ids, fit, o.k, o.excludeTrain, o.dim, o.shortlist, o.allow, o.deny, t, p));
+    const out: FoldInResult = { embedding: r.embedding, items: r.items, scores: r.scores, steps: r.steps, loss: r.loss };
+    const map = this.itemIds;
+    if (map) out.itemIds = Array.from(r.items, (i) => map.toExternal[i]);
+    return out;
+  }
+
+  #similarSource(): SimilarSource {
+    const { native, threads } = this.#alive();
+    return {
+      nUsers: this.nUsers, nItems: this.nItems, dim: this.dim, userIds: this.userIds, itemIds: this.itemIds, threads,
+      prepare: (run) => this.finalTables(run), similar: native.similar.bind(native),
+    };
+  }
+
   async #batch(ids: Int32Array, o: ServeOptions, run: AsyncOptions): Promise<{ items: Int32Array; scores: Float32Array }> {
     await this.finalTables(run);
     const { native, threads } = this.#alive();
@@ -400,6 +520,49 @@ export class LightGCN implements EmbeddingModel {
     const ids = this.itemIds;
     if (ids) out.itemIds = Array.from(items, (i) => ids.toExternal[i]);
     return out;
+  }
+
+  /**
+   * Adds interactions, growing the tables for user and item ids the model has not seen, and trains
+   * a few epochs on them without retraining from scratch. After it, the new ids can be recommended
+   * for and recommended, and recommendations leave out the new interactions like any train pair.
+   *
+   * Ids: with string ids (the data had an {@link IdMap}), a string the map lacks is a new id,
+   * numbered after the existing ones in order of first appearance; without, a dense number >=
+   * nUsers (nItems) is new, and the new numbers must continue from nUsers (nItems) without gaps.
+   * New rows are drawn from the model's init (its `init` and `initStd`).
+   *
+   * Training: each epoch runs every new pair once plus `replay` times as many pairs drawn
+   * uniformly from all train pairs (old and new), each with a uniform negative, through the
+   * model's BPR step (its layers and, for a Matryoshka model, its nested objective) with a fresh
+   * optimizer, on the CPU. New rows move most; the replayed pairs keep fitting the rest of the
+   * model so it does not drift towards the new interactions alone. Propagation runs over the new
+   * graph, so new edges also reach their neighbours' embeddings.
+   *
+   * The model then owns a new dataset (its train split with the new pairs, its test / validation
+   * splits kept), available as {@link LightGCN.dataset}; a dataset passed to `create` is left as it
+   * was. A {@link Trainer}'s next `fit` on the model starts a fresh optimizer run.
+   * @throws RecforgeError E_TYPE / E_SHAPE for interactions that are not two id lists of one
+   *   length, E_EMPTY for no pairs, E_OUT_OF_RANGE for an id that is neither known nor a valid new
+   *   one (naming the entry), E_INVALID_ARG for a bad option, E_BUSY while a fit runs, E_ABORTED,
+   *   E_DISPOSED.
+   */
+  async partialFit(interactions: NewInteractions, options: PartialFitOptions = {}): Promise<PartialFitResult> {
+    const { partialFit } = await import('./partial-fit.js');  // dynamic: partial-fit imports the Trainer, which imports this module
+    return partialFit(this, interactions, options);
+  }
+
+  /**
+   * Takes over `dataset` after the native model grew onto its graph (partialFit): the shape
+   * follows the native model, the old dataset is disposed when the model owned it. @internal
+   */
+  adoptGrown(dataset: Dataset): void {
+    const parts = this.#alive();
+    if (parts.ownsDataset && parts.dataset !== dataset) parts.dataset.dispose();
+    parts.dataset = dataset;
+    parts.ownsDataset = true;
+    this.#config = configOf(parts);
+    this.markChanged();
   }
 
   /** Frees native memory now; a running training epoch is cancelled (fit then throws E_DISPOSED). */
@@ -477,6 +640,15 @@ export class MF extends LightGCN {
       throw new RecforgeError('E_INVALID_ARG', `layers must be 0 for MF (use LightGCN for ${String(options.layers)} layers)`);
     return new MF(await buildParts(dataset, { ...options, layers: 0 }, run, false));
   }
+}
+
+/** The configuration of a model, read from its native side (levels from its parts). */
+function configOf(parts: ModelParts): Readonly<LightGCNConfig> {
+  const i = parts.native.info();
+  const config: LightGCNConfig = { users: i.users, items: i.items, dim: i.dim, layers: i.layers, initStd: i.initStd, init: i.init, seed: i.seed };
+  if (parts.levels) config.levels = Object.freeze([...parts.levels]);
+  if (parts.embedding) config.embedding = parts.embedding;
+  return Object.freeze(config);
 }
 
 /** Validated serving options. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { CleanReport } from './clean.js';
 import { RecforgeError } from './errors.js';
 import type { Interact2VecTraining } from './interact2vec.js';
+import type { NativeSimilar } from './similar.js';
 import { fileURLToPath } from 'node:url';
 
 /** Native cancellation flag, flipped from an AbortSignal listener. */
@@ -149,6 +150,15 @@ export interface RawClusterTable {
   residual?: Float32Array;
 }
 
+/** Fold-in options as the addon takes them (recforge/fold_in.hpp's FoldInSpec). */
+export interface RawFoldInOptions {
+  steps: number;
+  negatives: number;
+  reg: number;
+  seed: number;
+  levels?: number[];
+}
+
 /** Native LightGCN / MF-BPR model (see native/addon/lightgcn.hpp). */
 export interface NativeLightGcn {
   configureTraining(options: RawTrainOptions, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
@@ -166,6 +176,17 @@ export interface NativeLightGcn {
   /** One user on the calling thread, from the table cached by finalEmbeddings; real results only (no padding). */
   recommendSync(user: number, k: number, excludeTrain: boolean, dim: number, shortlist: number,
     allow: Int32Array | undefined, deny: Int32Array | undefined): { items: Int32Array; scores: Float32Array };
+  /** Nearest neighbours within the final user or item table cached by finalEmbeddings (native/addon/similar.cpp). */
+  similar: NativeSimilar;
+  /** Folds in a new user from its items, then ranks items for it (native/addon/fold_in.cpp); real results only. */
+  foldIn(items: Int32Array, options: RawFoldInOptions, k: number, excludeTrain: boolean, dim: number, shortlist: number,
+    allow: Int32Array | undefined, deny: Int32Array | undefined, cancel?: NativeCancelToken, progress?: ProgressFn):
+    Promise<{ embedding: Float32Array; items: Int32Array; scores: Float32Array; steps: number; loss: number }>;
+  /** Moves the model onto a larger train graph, new rows from the init (native/addon/partial_fit.cpp). */
+  grow(graph: NativeGraph, generation: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
+  /** One incremental epoch: the pairs plus `replay` x as many train pairs; the mean batch loss. */
+  trainPairs(users: Int32Array, items: Int32Array, replay: number, epoch: number,
+    cancel?: NativeCancelToken, progress?: ProgressFn): Promise<number>;
   trainMatrix(): NativeCsr;
   /** The clustered tables (undefined for plain tables); E_BUSY while a job holds the model. */
   clusters(): { users: RawClusterTable; items: RawClusterTable;
@@ -210,9 +231,11 @@ export interface NativeInteract2Vec {
   /** Replaces U and V (sizes must match: E_SHAPE; values finite: E_NONFINITE); drops the configured training run. */
   importTables(users: Float32Array, items: Float32Array, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
   /** scoring 'knn' / 'blend' (user-item only) use `neighbours`-item lists; blend weighs cosine by userWeight. */
-  topK(kind: 'user-item' | 'item-item' | 'user-user', queries: Int32Array, k: number, scoring: 'dot' | 'cosine' | 'knn' | 'blend',
+  topK(queries: Int32Array, k: number, scoring: 'dot' | 'cosine' | 'knn' | 'blend',
     excludeTrain: boolean, threads: number, neighbours: number, userWeight: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ items: Int32Array; scores: Float32Array }>;
+  /** Nearest neighbours within the user or the item table (see native/addon/similar.cpp). */
+  similar: NativeSimilar;
   /** Evaluation with the knn / blend scorer (dot and cosine go through the plain evaluator). */
   evaluate(scoring: 'knn' | 'blend', neighbours: number, userWeight: number, truth: NativeCsr, mask: NativeCsr | null,
     extraMask: NativeCsr | null, ks: number[], threads: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult>;

@@ -231,7 +231,7 @@ export class Trainer implements TrainerContract {
       const run = { signal };
       const native = model.native();
       if (configuredBy.get(model) !== this) {
-        await runNative(run, (t) => native.configureTraining({ ...this.#raw(), device: model.device }, t));
+        await runNative(run, (t) => native.configureTraining({ ...this.raw(), device: model.device }, t));
         configuredBy.set(model, this);
       }
       if (options.resume !== undefined) {
@@ -280,7 +280,7 @@ export class Trainer implements TrainerContract {
         model.history.push(historyRecord(event));
         const last = epoch === options.epochs || event.stopped === true;
         if (options.checkpoint && (epoch % plan.checkpointEvery === 0 || last))
-          await writeCheckpoint(options.checkpoint.path, model, this.#raw(), snap, run);
+          await writeCheckpoint(options.checkpoint.path, model, this.raw(), snap, run);
         yield event;
         if (event.stopped) return;
       }
@@ -313,7 +313,8 @@ export class Trainer implements TrainerContract {
     return { evalEvery, data, on, metrics, k: options.k ?? 20, checkpointEvery };
   }
 
-  #raw(): RawTrainOptions {
+  /** The options as the addon takes them. @internal */
+  raw(): RawTrainOptions {
     const { regDivisor, matryoshka, ...rest } = this.options;
     const raw: RawTrainOptions = { ...rest, regByConfiguredBatch: regDivisor === 'configured' };
     if (matryoshka) {
@@ -356,11 +357,21 @@ const configuredBy = new WeakMap<LightGCN, Trainer>();
 // epochs too; this refuses the second fit before it configures anything).
 const training = new WeakSet<LightGCN>();
 
-function claim(model: LightGCN): void {
+/** Marks `model` as training (E_BUSY when it already is): one fit or partialFit at a time. @internal */
+export function claim(model: LightGCN): void {
   if (training.has(model)) throw new RecforgeError('E_BUSY', 'the model is already training (one fit at a time)');
   training.add(model);
 }
 
-function release(model: LightGCN): void {
+/** Ends {@link claim}. @internal */
+export function release(model: LightGCN): void {
   training.delete(model);
+}
+
+/**
+ * Forgets which Trainer configured `model`'s native run, after something else replaced it
+ * (partialFit): that Trainer's next fit configures a fresh run (new optimizer state). @internal
+ */
+export function forgetConfiguration(model: LightGCN): void {
+  configuredBy.delete(model);
 }

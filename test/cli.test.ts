@@ -172,6 +172,29 @@ describe('recforge train / eval --model / recommend', () => {
     expect(run('recommend', '--model', model, '--user', '99999').code).toBe(1);
   });
 
+  it('recommend --similar-items and --fold-in answer without a user', () => {
+    const sim = run('recommend', '--model', model, '--similar-items', '7', '--k', '5', '--json');
+    expect(sim.code, sim.stderr).toBe(0);
+    const got = JSON.parse(sim.stdout);
+    expect(got.item).toBe(7);
+    expect(got.items).toHaveLength(5);
+    expect(got.items).not.toContain(7);
+    for (let q = 1; q < 5; q++) expect(got.scores[q]).toBeLessThanOrEqual(got.scores[q - 1]);
+    const fold = run('recommend', '--model', model, '--fold-in', '1, 2,3', '--k', '6', '--json');
+    expect(fold.code, fold.stderr).toBe(0);
+    const f = JSON.parse(fold.stdout);
+    expect(f.foldIn).toEqual(['1', '2', '3']);
+    expect(f.items).toHaveLength(6);
+    for (const i of [1, 2, 3]) expect(f.items).not.toContain(i);
+    const table = run('recommend', '--model', model, '--fold-in', '4', '--k', '2');
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/1\. \d+/);
+    for (const args of [['--user', '1', '--similar-items', '2'], ['--fold-in', ' , '], ['--similar-items', '2', '--shortlist', '20']])
+      expect(run('recommend', '--model', model, ...args).code, args.join(' ')).toBe(2);
+    expect(run('recommend', '--model', model, '--similar-items', '99999').code).toBe(1);
+    expect(run('recommend', '--model', model, '--fold-in', '1,99999').stderr).toMatch(/E_OUT_OF_RANGE/);
+  });
+
   it('MF trains; --resume continues the epoch count', () => {
     const ckpt = path.join(dir, 'cli.ckpt');
     const base = ['train', '--model', 'mf', '--train', synTrain, '--dim', '8', '--lr', '0.01', '--json', '--checkpoint', ckpt];

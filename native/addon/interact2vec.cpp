@@ -186,7 +186,8 @@ void Interact2VecWrap::Register(Napi::Env env, Napi::Object exports) {
                    InstanceMethod<&Interact2VecWrap::TrainEpoch>("trainEpoch"),
                    InstanceMethod<&Interact2VecWrap::Embeddings>("embeddings"),
                    InstanceMethod<&Interact2VecWrap::ImportTables>("importTables"),
-                   InstanceMethod<&Interact2VecWrap::TopK>("topK"), InstanceMethod<&Interact2VecWrap::Evaluate>("evaluate"),
+                   InstanceMethod<&Interact2VecWrap::TopK>("topK"),
+                   InstanceMethod<&Interact2VecWrap::Similar>("similar"), InstanceMethod<&Interact2VecWrap::Evaluate>("evaluate"),
                    InstanceMethod<&Interact2VecWrap::Info>("info"),
                    InstanceMethod<&Interact2VecWrap::Dispose>("dispose")});
   addonState(env).interact2VecCtor = Napi::Persistent(ctor);
@@ -220,6 +221,9 @@ Napi::Value Interact2VecWrap::ImportTables(const Napi::CallbackInfo& info) {
 }
 Napi::Value Interact2VecWrap::TopK(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return startInteract2VecTopK(info.Env(), state(info.Env()), info); });
+}
+Napi::Value Interact2VecWrap::Similar(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startInteract2VecSimilar(info.Env(), state(info.Env()), info); });
 }
 Napi::Value Interact2VecWrap::Evaluate(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return startInteract2VecEvaluate(info.Env(), state(info.Env()), info); });

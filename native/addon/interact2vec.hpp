@@ -8,8 +8,9 @@
 //   m.trainEpoch()               -> Promise<{loss, reg, kept, lastLr, steps}>
 //   m.embeddings()               -> Promise<{users, items}> (copies)
 //   m.importTables(users, items) -> Promise<void> (replaces U and V; drops the training run)
-//   m.topK(kind, queries, k, scoring, excludeTrain, threads, neighbours, userWeight)
+//   m.topK(queries, k, scoring, excludeTrain, threads, neighbours, userWeight)
 //     -> Promise<{items, scores}>, see interact2vec_query.cpp
+//   m.similar(side, queries, k, dim, cosine, deny, threads) -> Promise<{items, scores}>, see similar.cpp
 //   m.evaluate(scoring 'knn'|'blend', neighbours, userWeight, truth, mask, extraMask, ks, threads)
 //     -> Promise<evaluation result> (evaluate.hpp layout)
 //   m.info() -> {users, items, dim, init, initRange, seed, trainer, busy}, m.dispose()
@@ -55,15 +56,17 @@ class Interact2VecWrap : public Napi::ObjectWrap<Interact2VecWrap> {
   Napi::Value Embeddings(const Napi::CallbackInfo& info);
   Napi::Value ImportTables(const Napi::CallbackInfo& info);
   Napi::Value TopK(const Napi::CallbackInfo& info);
+  Napi::Value Similar(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   std::shared_ptr<Interact2VecState> state_;
 };
 
-// Jobs defined in interact2vec_query.cpp.
+// Jobs defined in interact2vec_query.cpp and similar.cpp.
 Napi::Value startInteract2VecEmbeddings(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info);
 Napi::Value startInteract2VecTopK(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info);
+Napi::Value startInteract2VecSimilar(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info);
 Napi::Value startInteract2VecEvaluate(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info);
 
 void registerInteract2VecFunctions(Napi::Env env, Napi::Object exports);

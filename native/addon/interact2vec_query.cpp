@@ -1,13 +1,12 @@
-// Reading an Interact2Vec model: copies of its tables, and top-k queries through
+// Reading an Interact2Vec model: copies of its tables, and top-k items for users through
 // rf::retrieveTopK (ties to the lower id, the evaluator's ranking):
-//   m.topK(kind, queries: Int32Array, k, scoring, excludeTrain, threads, neighbours, userWeight,
+//   m.topK(queries: Int32Array (users), k, scoring, excludeTrain, threads, neighbours, userWeight,
 //          cancel?, progress?) -> Promise<{ items: Int32Array, scores: Float32Array }>, queries.length x k
-// kind 'user-item' ranks items for users (train items left out with excludeTrain), 'item-item'
-// items for items and 'user-user' users for users (the query itself never returned). scoring
-// 'dot' is the inner product, 'cosine' the inner product of unit rows; for 'user-item' also
-// 'knn' (mean cosine similarity to the user's train items over `neighbours`-item lists,
-// recforge/item_knn.hpp) and 'blend' (userWeight * cosine + (1 - userWeight) * knn). Rows with
-// fewer than k candidates are padded with -1 / -Infinity.
+// scoring 'dot' is the inner product, 'cosine' the inner product of unit rows, 'knn' the mean
+// cosine similarity to the user's train items over `neighbours`-item lists
+// (recforge/item_knn.hpp) and 'blend' userWeight * cosine + (1 - userWeight) * knn. Train items
+// are left out with excludeTrain. Rows with fewer than k candidates are padded with -1 /
+// -Infinity. (Items among items and users among users: m.similar, similar.cpp.)
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -79,37 +78,28 @@ class EmbeddingsJob : public Job {
   std::vector<float> users_, items_;
 };
 
-enum class Kind { kUserItem, kItemItem, kUserUser };
-
 class TopKJob : public Job {
  public:
   TopKJob(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info)
-      : Job(env, "recforge:interact2vecTopK", info[8], info[9]),
-        queries_(int32Vector(info[1], "queries")),
-        excludeTrain_(boolArg(info[4], "excludeTrain", true)),
+      : Job(env, "recforge:interact2vecTopK", info[7], info[8]),
+        queries_(int32Vector(info[0], "queries")),
+        excludeTrain_(boolArg(info[3], "excludeTrain", true)),
         lease_(env, std::move(s), "rank") {
-    const std::string kind = stringArg(info[0], "kind");
-    if (kind == "user-item") kind_ = Kind::kUserItem;
-    else if (kind == "item-item") kind_ = Kind::kItemItem;
-    else if (kind == "user-user") kind_ = Kind::kUserUser;
-    else throwError(env, rf::code::kInvalidArgument, "kind must be 'user-item', 'item-item' or 'user-user', got '" + kind + "'");
-    const std::string scoring = stringArg(info[3], "scoring");
+    const std::string scoring = stringArg(info[2], "scoring");
     if (scoring == "dot") scoring_ = Scoring::kDot;
     else if (scoring == "cosine") scoring_ = Scoring::kCosine;
-    else if (scoring == "knn" && kind_ == Kind::kUserItem) scoring_ = Scoring::kKnn;
-    else if (scoring == "blend" && kind_ == Kind::kUserItem) scoring_ = Scoring::kBlend;
-    else throwError(env, rf::code::kInvalidArgument, "scoring must be 'dot', 'cosine', 'knn' or 'blend' (the last two for user-item), got '" + scoring + "'");
-    parseNeighbourArgs(env, info[6], info[7], neighbours_, userWeight_);
+    else if (scoring == "knn") scoring_ = Scoring::kKnn;
+    else if (scoring == "blend") scoring_ = Scoring::kBlend;
+    else throwError(env, rf::code::kInvalidArgument, "scoring must be 'dot', 'cosine', 'knn' or 'blend', got '" + scoring + "'");
+    parseNeighbourArgs(env, info[5], info[6], neighbours_, userWeight_);
     const rf::Interact2VecConfig& c = lease_->model.config;
-    const int32_t queryRows = kind_ == Kind::kItemItem ? c.items : c.users;
-    targetRows_ = kind_ == Kind::kUserUser ? c.users : c.items;
     for (size_t q = 0; q < queries_.size(); ++q)
-      if (queries_[q] < 0 || queries_[q] >= queryRows)
+      if (queries_[q] < 0 || queries_[q] >= c.users)
         throwError(env, rf::code::kOutOfRange,
                    "queries[" + std::to_string(q) + "] = " + std::to_string(queries_[q]) + " is outside [0, " +
-                       std::to_string(queryRows) + ")");
-    spec_.k = std::min(int32Arg(info[2], "k", 1, INT32_MAX), std::max(targetRows_, 1));
-    spec_.threads = int32Arg(info[5], "threads", 0, 4096);
+                       std::to_string(c.users) + ")");
+    spec_.k = std::min(int32Arg(info[1], "k", 1, INT32_MAX), std::max(c.items, 1));
+    spec_.threads = int32Arg(info[4], "threads", 0, 4096);
   }
 
  protected:
@@ -117,38 +107,23 @@ class TopKJob : public Job {
     ReleaseAtEnd end{lease_};
     ctl.checkCancelled();
     if (scoring_ == Scoring::kKnn || scoring_ == Scoring::kBlend) return runNeighbourScoring(ctl);
-    const bool cosine = scoring_ == Scoring::kCosine;
     const rf::Interact2VecModel& m = lease_->model;
     const int32_t dim = m.config.dim;
-    const bool queryUsers = kind_ != Kind::kItemItem, targetUsers = kind_ == Kind::kUserUser;
-    const std::vector<float>& queryTable = queryUsers ? m.users : m.items;
-    const std::vector<float>& targetTable = targetUsers ? m.users : m.items;
-    const int32_t queryRows = queryUsers ? m.config.users : m.config.items;
-    // Cosine: unit copies (one when both sides are the same table).
-    std::vector<float> unitQuery, unitTarget;
-    const float* q = queryTable.data();
-    const float* t = targetTable.data();
-    if (cosine) {
-      unitQuery = rf::unitRows(q, queryRows, dim, spec_.threads);
-      q = unitQuery.data();
-      if (queryUsers == targetUsers) {
-        t = q;
-      } else {
-        unitTarget = rf::unitRows(t, targetRows_, dim, spec_.threads);
-        t = unitTarget.data();
-      }
+    // Cosine: unit copies of both tables.
+    std::vector<float> unitUsers, unitItems;
+    const float* u = m.users.data();
+    const float* v = m.items.data();
+    if (scoring_ == Scoring::kCosine) {
+      unitUsers = rf::unitRows(u, m.config.users, dim, spec_.threads);
+      unitItems = rf::unitRows(v, m.config.items, dim, spec_.threads);
+      u = unitUsers.data();
+      v = unitItems.data();
     }
-    rf::Csr self;
-    if (kind_ != Kind::kUserItem) {
-      self = rf::selfExclusion(targetRows_);
-      spec_.exclude = &self;
-    } else if (excludeTrain_) {
-      spec_.exclude = lease_->train.get();
-    }
+    if (excludeTrain_) spec_.exclude = lease_->train.get();
     const int64_t n = static_cast<int64_t>(queries_.size());
     items_.resize(n * spec_.k);
     scores_.resize(n * spec_.k);
-    rf::retrieveTopK({q, queryRows, dim}, {t, targetRows_, dim}, queries_.data(), n, spec_, items_.data(),
+    rf::retrieveTopK({u, m.config.users, dim}, {v, m.config.items, dim}, queries_.data(), n, spec_, items_.data(),
                      scores_.data(), ctl);
   }
 
@@ -171,11 +146,9 @@ class TopKJob : public Job {
   std::vector<int32_t> queries_;
   bool excludeTrain_;
   Interact2VecLease lease_;
-  Kind kind_ = Kind::kUserItem;
   Scoring scoring_ = Scoring::kDot;
   int32_t neighbours_ = 64;
   double userWeight_ = 0.5;
-  int32_t targetRows_ = 0;
   rf::RetrievalSpec spec_;
   std::vector<int32_t> items_;
   std::vector<float> scores_;

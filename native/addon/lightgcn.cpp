@@ -158,7 +158,9 @@ class FinalJob : public Job {
   void Run(const rf::JobControl& ctl) override {
     ReleaseAtEnd end{lease_};
     ctl.checkCancelled();
-    auto all = std::make_shared<std::vector<float>>(state_->model.finalEmbeddings(*state_->graph, threads_));
+    auto layerSum = std::make_shared<std::vector<float>>();
+    auto all = std::make_shared<std::vector<float>>(state_->model.finalEmbeddings(*state_->graph, threads_, layerSum.get()));
+    if (!layerSum->empty()) layerSum_ = std::move(layerSum);
     const auto split = all->begin() + static_cast<int64_t>(state_->model.config.users) * state_->model.config.dim;
     users_.assign(all->begin(), split);
     items_.assign(split, all->end());
@@ -170,6 +172,7 @@ class FinalJob : public Job {
   Napi::Value Result(Napi::Env env) override {
     state_->final = std::move(final_);  // main thread: recommend jobs see either table, whole
     state_->packed = std::move(packed_);
+    state_->itemLayerSum = std::move(layerSum_);
     return userItemTables(env, std::move(users_), std::move(items_));
   }
 
@@ -179,6 +182,7 @@ class FinalJob : public Job {
   std::shared_ptr<LightGcnState> state_;
   std::shared_ptr<const std::vector<float>> final_;
   std::shared_ptr<const rf::PackedItems> packed_;
+  std::shared_ptr<const std::vector<float>> layerSum_;
   std::vector<float> users_, items_;
 };
 
@@ -195,6 +199,8 @@ void LightGcnWrap::Register(Napi::Env env, Napi::Object exports) {
        InstanceMethod<&LightGcnWrap::ExportState>("exportState"), InstanceMethod<&LightGcnWrap::ImportState>("importState"),
        InstanceMethod<&LightGcnWrap::Recommend>("recommend"),
        InstanceMethod<&LightGcnWrap::RecommendSync>("recommendSync"),
+       InstanceMethod<&LightGcnWrap::Similar>("similar"), InstanceMethod<&LightGcnWrap::FoldIn>("foldIn"),
+       InstanceMethod<&LightGcnWrap::Grow>("grow"), InstanceMethod<&LightGcnWrap::TrainPairs>("trainPairs"),
        InstanceMethod<&LightGcnWrap::TrainMatrix>("trainMatrix"),
        InstanceMethod<&LightGcnWrap::Clusters>("clusters"),
        InstanceMethod<&LightGcnWrap::ImportClusters>("importClusters"),
@@ -237,6 +243,18 @@ Napi::Value LightGcnWrap::Recommend(const Napi::CallbackInfo& info) {
 Napi::Value LightGcnWrap::RecommendSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return recommendSync(info.Env(), *state(info.Env()), info); });
 }
+Napi::Value LightGcnWrap::Similar(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startLightGcnSimilar(info.Env(), state(info.Env()), info); });
+}
+Napi::Value LightGcnWrap::FoldIn(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startFoldIn(info.Env(), state(info.Env()), info); });
+}
+Napi::Value LightGcnWrap::Grow(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startGrow(info.Env(), state(info.Env()), info); });
+}
+Napi::Value LightGcnWrap::TrainPairs(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startTrainPairs(info.Env(), state(info.Env()), info); });
+}
 
 Napi::Value LightGcnWrap::Clusters(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return celClusters(info.Env(), state(info.Env())); });
@@ -254,8 +272,8 @@ Napi::Value LightGcnWrap::TrainMatrix(const Napi::CallbackInfo& info) {
   return CsrWrap::wrap(info.Env(), std::shared_ptr<const rf::Csr>(s->graph, &s->graph->userItems));
 }
 
-// Config fields never change after creation, so reading them while a job trains is safe; the
-// step count is read only when no job holds the model.
+// Config fields change only on the main thread (a grow job's result), so reading them here while
+// a job trains is safe; the step count is read only when no job holds the model.
 Napi::Value LightGcnWrap::Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto s = state(env);

@@ -12,6 +12,11 @@
 //   m.importState({ego, m?, v?, steps}) -> Promise<void>
 //   m.recommend(users, k, excludeTrain, threads, dim, shortlist, allow?, deny?) -> Promise<{items, scores}> (see recommend.cpp)
 //   m.recommendSync(user, k, excludeTrain, dim, shortlist, allow?, deny?) -> {items, scores} (synchronous, see recommend.cpp)
+//   m.similar(side, queries, k, dim, cosine, deny?, threads) -> Promise<{items, scores}> (see similar.cpp)
+//   m.foldIn(items, options, k, excludeTrain, dim, shortlist, allow?, deny?)
+//     -> Promise<{embedding, items, scores, steps, loss}> (see fold_in.cpp)
+//   m.grow(graph, generation) -> Promise<void>, m.trainPairs(users, items, replay, epoch) -> Promise<number>
+//     (incremental training, see partial_fit.cpp)
 //   m.trainMatrix() -> NativeCsr (the train user -> items matrix the model was built on)
 //   m.clusters(), m.importClusters(tables): clustered embedding tables (lightgcn_cel.hpp)
 //   m.info() -> {users, items, dim, layers, initStd, seed, trainer, device?, busy}, m.dispose()
@@ -61,6 +66,9 @@ struct LightGcnState {
   std::shared_ptr<const std::vector<float>> final;
   // The item rows of `final` packed for recommendSync; set and reset together with `final`.
   std::shared_ptr<const rf::PackedItems> packed;
+  // Sum of the item rows' layers 0..K-1 of the same state (items x dim; null for K = 0), what
+  // fold-in propagates to a new user; set and reset together with `final`.
+  std::shared_ptr<const std::vector<float>> itemLayerSum;
 
   // "cpu" / "cuda" for the configured trainer; nullptr before configureTraining.
   const char* trainerDevice() const {
@@ -91,17 +99,26 @@ class LightGcnWrap : public Napi::ObjectWrap<LightGcnWrap> {
   Napi::Value ImportState(const Napi::CallbackInfo& info);
   Napi::Value Recommend(const Napi::CallbackInfo& info);
   Napi::Value RecommendSync(const Napi::CallbackInfo& info);
+  Napi::Value Similar(const Napi::CallbackInfo& info);
+  Napi::Value FoldIn(const Napi::CallbackInfo& info);
+  Napi::Value Grow(const Napi::CallbackInfo& info);
+  Napi::Value TrainPairs(const Napi::CallbackInfo& info);
   Napi::Value TrainMatrix(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   std::shared_ptr<LightGcnState> state_;
 };
 
-// Jobs defined in lightgcn_state.cpp and recommend.cpp, started by the wrapper's methods.
+// Jobs defined in lightgcn_state.cpp, recommend.cpp, similar.cpp, fold_in.cpp and partial_fit.cpp,
+// started by the wrapper's methods.
 Napi::Value startExportState(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info);
 Napi::Value startImportState(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info);
 Napi::Value startRecommend(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info);
 Napi::Value recommendSync(Napi::Env env, const LightGcnState& s, const Napi::CallbackInfo& info);
+Napi::Value startLightGcnSimilar(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info);
+Napi::Value startFoldIn(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info);
+Napi::Value startGrow(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info);
+Napi::Value startTrainPairs(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info);
 
 void registerLightGcnFunctions(Napi::Env env, Napi::Object exports);
 

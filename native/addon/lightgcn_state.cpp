@@ -112,6 +112,7 @@ class ImportStateJob : public Job {
   }
   Napi::Value Result(Napi::Env env) override {
     lease_->packed.reset();
+    lease_->itemLayerSum.reset();
     lease_->final.reset();  // main thread only (see LightGcnState::final); the cached table is stale
     return env.Undefined();
   }

@@ -4,8 +4,7 @@
 //   m.recommendSync(user, k, excludeTrain, dim, shortlist, allow?, deny?)
 //     -> { items: Int32Array, scores: Float32Array } of the real results only (no padding), on the
 //     calling thread: rf::retrieveOne over the packed item table the finalEmbeddings job built.
-// allow / deny: undefined, null or an Int32Array of item ids (any order, duplicates allowed):
-// only these items / never these items (E_TYPE for another type, E_OUT_OF_RANGE for a bad id).
+// The serving options (k, excludeTrain, dim, shortlist, allow, deny) are those of serve_args.hpp.
 // Ranking and scoring are rf::retrieveTopK (recforge/retrieval.hpp): score = inner product of
 // final embeddings, on the first `dim` coordinates (0 = all); with shortlist > 0, the best
 // `shortlist` by the dim-prefix score are reranked at full width. Ties go to the lower item id
@@ -21,64 +20,40 @@
 #include "errors.hpp"
 #include "job.hpp"
 #include "lightgcn.hpp"
-#include "recforge/retrieval.hpp"
+#include "serve_args.hpp"
 
 namespace rfaddon {
 
 namespace {
-
-// Stands in for the data of an empty list: a null allow pointer would mean "no allow list".
-const int32_t kNoItems[1] = {0};
-
-// Reads an optional item list into `into` (sorted, distinct); false when absent.
-bool itemListArg(const Napi::Value& v, const char* name, int32_t nItems, std::vector<int32_t>& into) {
-  if (v.IsUndefined() || v.IsNull()) return false;
-  into = int32Vector(v, name);
-  try {
-    rf::normalizeItemList(into, nItems, name);
-  } catch (const rf::Error& e) {
-    throwError(v.Env(), e.code(), e.what());
-  }
-  return true;
-}
 
 class RecommendJob : public Job {
  public:
   RecommendJob(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info)
       : Job(env, "recforge:recommend", info[8], info[9]),
         users_(int32Vector(info[0], "users")),
-        excludeTrain_(boolArg(info[2], "excludeTrain", true)),
         graph_(s->graph),
         final_(s->final),
         config_(s->model.config) {
-    spec_.k = int32Arg(info[1], "k", 1, INT32_MAX);
-    spec_.threads = int32Arg(info[3], "threads", 0, 4096);
-    spec_.dim = int32Arg(info[4], "dim", 0, INT32_MAX);
-    spec_.shortlist = int32Arg(info[5], "shortlist", 0, INT32_MAX);
     if (!final_) throwError(env, rf::code::kInvalidArgument, "finalEmbeddings must run before recommend");
     for (size_t q = 0; q < users_.size(); ++q)
       if (users_[q] < 0 || users_[q] >= config_.users)
         throwError(env, rf::code::kOutOfRange,
                    "users[" + std::to_string(q) + "] = " + std::to_string(users_[q]) + " is outside [0, " +
                        std::to_string(config_.users) + ")");
-    rf::validateRetrieval(spec_, config_.dim);  // refused synchronously, before queuing
-    if (itemListArg(info[6], "allow", config_.items, allow_)) spec_.allow = allow_.empty() ? kNoItems : allow_.data(), spec_.nAllow = static_cast<int64_t>(allow_.size());
-    if (itemListArg(info[7], "deny", config_.items, deny_)) spec_.deny = deny_.data(), spec_.nDeny = static_cast<int64_t>(deny_.size());
-    // Columns past the candidates would only hold padding.
-    const int32_t cap = std::max(config_.items, 1);
-    spec_.k = std::min(spec_.k, cap);
-    spec_.shortlist = std::min(spec_.shortlist, std::max(cap, spec_.k));
+    parseServeArgs(info[1], info[2], info[4], info[5], info[6], info[7], config_.items, config_.dim, args_);
+    args_.spec.threads = int32Arg(info[3], "threads", 0, 4096);
   }
 
  protected:
   void Run(const rf::JobControl& ctl) override {
+    rf::RetrievalSpec& spec = args_.spec;
     const int64_t n = static_cast<int64_t>(users_.size());
-    items_.resize(n * spec_.k);
-    scores_.resize(n * spec_.k);
+    items_.resize(n * spec.k);
+    scores_.resize(n * spec.k);
     const rf::MatrixView u{final_->data(), config_.users, config_.dim};
     const rf::MatrixView v{final_->data() + static_cast<int64_t>(config_.users) * config_.dim, config_.items, config_.dim};
-    if (excludeTrain_) spec_.exclude = &graph_->userItems;
-    rf::retrieveTopK(u, v, users_.data(), n, spec_, items_.data(), scores_.data(), ctl);
+    if (args_.excludeTrain) spec.exclude = &graph_->userItems;
+    rf::retrieveTopK(u, v, users_.data(), n, spec, items_.data(), scores_.data(), ctl);
   }
 
   Napi::Value Result(Napi::Env env) override {
@@ -87,12 +62,10 @@ class RecommendJob : public Job {
 
  private:
   std::vector<int32_t> users_;
-  bool excludeTrain_;
   std::shared_ptr<const rf::BipartiteGraph> graph_;
   std::shared_ptr<const std::vector<float>> final_;
   rf::LightGcnConfig config_;
-  rf::RetrievalSpec spec_;
-  std::vector<int32_t> allow_, deny_;
+  ServeArgs args_;
   std::vector<int32_t> items_;
   std::vector<float> scores_;
 };
@@ -104,27 +77,19 @@ Napi::Value recommendSync(Napi::Env env, const LightGcnState& s, const Napi::Cal
   const int32_t user = int32Arg(info[0], "user", INT32_MIN, INT32_MAX);
   if (user < 0 || user >= c.users)
     throwError(env, rf::code::kOutOfRange, "user " + std::to_string(user) + " is outside [0, " + std::to_string(c.users) + ")");
-  rf::RetrievalSpec spec;
-  spec.k = int32Arg(info[1], "k", 1, INT32_MAX);
-  const bool excludeTrain = boolArg(info[2], "excludeTrain", true);
-  spec.dim = int32Arg(info[3], "dim", 0, INT32_MAX);
-  spec.shortlist = int32Arg(info[4], "shortlist", 0, INT32_MAX);
-  rf::validateRetrieval(spec, c.dim);
-  const int32_t cap = std::max(c.items, 1);
-  spec.k = std::min(spec.k, cap);
-  spec.shortlist = std::min(spec.shortlist, std::max(cap, spec.k));
   // Main thread only: scratch kept between calls so a call allocates nothing but its results.
-  static std::vector<int32_t> allow, deny, items;
+  static ServeArgs args;
+  static std::vector<int32_t> items;
   static std::vector<float> scores;
-  if (itemListArg(info[5], "allow", c.items, allow)) spec.allow = allow.empty() ? kNoItems : allow.data(), spec.nAllow = static_cast<int64_t>(allow.size());
-  if (itemListArg(info[6], "deny", c.items, deny)) spec.deny = deny.data(), spec.nDeny = static_cast<int64_t>(deny.size());
+  parseServeArgs(info[1], info[2], info[3], info[4], info[5], info[6], c.items, c.dim, args);
   if (!s.final || !s.packed) throwError(env, rf::code::kInvalidArgument, "finalEmbeddings must run before recommendSync");
   const rf::Csr& train = s.graph->userItems;
-  items.resize(spec.k);
-  scores.resize(spec.k);
+  const bool ex = args.excludeTrain;
+  items.resize(args.spec.k);
+  scores.resize(args.spec.k);
   const int32_t n = rf::retrieveOne(*s.packed, s.final->data() + static_cast<int64_t>(user) * c.dim,
-                                    excludeTrain ? train.rowBegin(user) : nullptr, excludeTrain ? train.degree(user) : 0,
-                                    spec, items.data(), scores.data());
+                                    ex ? train.rowBegin(user) : nullptr, ex ? train.degree(user) : 0, args.spec,
+                                    items.data(), scores.data());
   Napi::Int32Array outItems = Napi::Int32Array::New(env, n);
   Napi::Float32Array outScores = Napi::Float32Array::New(env, n);
   std::copy(items.begin(), items.begin() + n, outItems.Data());

@@ -14,7 +14,7 @@ namespace rf {
 
 namespace {
 
-enum Stream : uint64_t { kInit = 21 };
+enum Stream : uint64_t { kInit = 21, kGrow = 22 };
 // Sampler stream of Matryoshka negatives for step()/gradient() calls outside trainEpoch: far
 // above any epoch number, one per step.
 constexpr uint64_t kDirectStepStream = uint64_t{1} << 62;
@@ -66,10 +66,57 @@ LightGcnModel LightGcnModel::create(const LightGcnConfig& c, int threads) {
   return m;
 }
 
-std::vector<float> LightGcnModel::finalEmbeddings(const BipartiteGraph& g, int threads) const {
+LightGcnModel LightGcnModel::grown(int32_t users, int32_t items, uint64_t generation) const {
+  const LightGcnConfig& c = config;
+  if (users < c.users || items < c.items)
+    fail(code::kInvalidArgument, "a model grows only: " + std::to_string(users) + " x " + std::to_string(items) +
+                                     " is smaller than " + std::to_string(c.users) + " x " + std::to_string(c.items));
+  LightGcnModel m;
+  m.config = c;
+  m.config.users = users;
+  m.config.items = items;
+  m.ego.resize(static_cast<size_t>(m.rows()) * c.dim);
+  const int64_t d = c.dim;
+  auto copyRows = [&](int64_t from, int64_t to, int64_t n) {
+    std::copy(ego.begin() + from * d, ego.begin() + (from + n) * d, m.ego.begin() + to * d);
+  };
+  auto drawRows = [&](int64_t first, int64_t n, double tableRows) {
+    const double bound = std::sqrt(6.0 / (tableRows + c.dim));
+    for (int64_t r = first; r < first + n; ++r) {
+      Rng rng(c.seed, hash3(kGrow, generation, static_cast<uint64_t>(r)));
+      for (int64_t k = 0; k < d; ++k)
+        m.ego[r * d + k] = static_cast<float>(c.init == InitKind::kNormal ? c.initStd * rng.normal()
+                                                                          : bound * (2.0 * rng.uniform() - 1.0));
+    }
+  };
+  copyRows(0, 0, c.users);
+  drawRows(c.users, users - c.users, users);
+  copyRows(c.users, users, c.items);
+  drawRows(static_cast<int64_t>(users) + c.items, items - c.items, items);
+  return m;
+}
+
+std::vector<float> LightGcnModel::finalEmbeddings(const BipartiteGraph& g, int threads,
+                                                  std::vector<float>* itemLayerSum) const {
   checkShape(g, *this);
   std::vector<float> out(ego.size());
-  LightGcnPropagation(g, config.dim, config.layers, threads).forward(ego.data(), out.data());
+  LightGcnPropagation prop(g, config.dim, config.layers, threads);
+  prop.forward(ego.data(), out.data());
+  if (itemLayerSum) {
+    itemLayerSum->clear();
+    if (config.layers > 0) {
+      const int64_t first = static_cast<int64_t>(config.users) * config.dim;
+      itemLayerSum->assign(ego.begin() + first, ego.end());
+      float* s = itemLayerSum->data();
+      const int64_t n = static_cast<int64_t>(itemLayerSum->size());
+      for (int32_t k = 1; k < config.layers; ++k) {
+        const float* e = prop.layer(k) + first;
+        parallelChunks(n, resolveThreads(threads, n / 4096 + 1), [&](int64_t a, int64_t b, int) {
+          for (int64_t q = a; q < b; ++q) s[q] += e[q];
+        });
+      }
+    }
+  }
   return out;
 }
 
@@ -299,6 +346,10 @@ double LightGcnTrainer::trainEpoch(int64_t epoch, const JobControl& ctl) {
   auto clock = Clock::now();
   EpochPlan plan = planOf(epoch, ctl);
   times_.plan += since(clock);
+  return trainPlan(plan, static_cast<uint64_t>(epoch), ctl);
+}
+
+double LightGcnTrainer::trainPlan(const EpochPlan& plan, uint64_t stream, const JobControl& ctl) {
   const int64_t batches = plan.batches();
   double sum = 0;
   int64_t counted = 0;
@@ -307,7 +358,7 @@ double LightGcnTrainer::trainEpoch(int64_t epoch, const JobControl& ctl) {
     ctl.checkCancelled();
     const int64_t begin = plan.batchStart[b], end = plan.batchStart[b + 1];
     if (end == begin) continue;
-    streamEpoch_ = static_cast<uint64_t>(epoch);
+    streamEpoch_ = stream;
     streamFirst_ = begin;
     sum += stepInternal(toInternal(plan.triples.data() + begin, end - begin), end - begin).loss;
     ++counted;

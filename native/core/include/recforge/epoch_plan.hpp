@@ -41,6 +41,16 @@ struct EpochPlan {
 EpochPlan planEpoch(const NegativeSampler& negatives, const PositiveSet& positives, EpochKind kind, int32_t batchSize,
                     uint64_t seed, int64_t epoch, int threads, const JobControl& ctl = {});
 
+// One epoch of incremental training (a model's partialFit): every new pair (users[q], items[q])
+// once, plus round(replay * n) pairs drawn uniformly from all train pairs of `positives` (the new
+// ones included) so the rest of the model keeps being fitted while the new rows move; each
+// triple with a negative from `negatives`, all shuffled, in batches of `batchSize`. Seeded by
+// (seed, epoch). E_OUT_OF_RANGE for a pair outside the matrix, E_INVALID_ARG for a bad replay or
+// batchSize.
+EpochPlan planIncremental(const NegativeSampler& negatives, const PositiveSet& positives, const int32_t* users,
+                          const int32_t* items, int64_t n, double replay, int32_t batchSize, uint64_t seed,
+                          int64_t epoch);
+
 // Removes a last batch shorter than `batchSize` (DataLoader's drop_last), unless it is the only
 // batch: an epoch with no step at all would silently train nothing on a small dataset.
 void dropPartialLastBatch(EpochPlan& plan, int32_t batchSize);

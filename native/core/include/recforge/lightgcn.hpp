@@ -43,8 +43,16 @@ struct LightGcnModel {
   // Seeded initial table (config.init); identical for any thread count.
   static LightGcnModel create(const LightGcnConfig& config, int threads = 0);
   int64_t rows() const { return static_cast<int64_t>(config.users) + config.items; }
-  // Final (propagated, layer-averaged) embeddings of every row.
-  std::vector<float> finalEmbeddings(const BipartiteGraph& graph, int threads = 0) const;
+  // A copy grown to `users` users and `items` items (at least the current counts): existing rows
+  // keep their values; each new row is drawn from the model's init (N(0, initStd^2), or
+  // Xavier-uniform with the grown table's bound) from its own stream (seed, generation, row of
+  // the grown table), so growing is deterministic. E_INVALID_ARG for counts that shrink.
+  LightGcnModel grown(int32_t users, int32_t items, uint64_t generation) const;
+  // Final (propagated, layer-averaged) embeddings of every row. With `itemLayerSum`, also the
+  // sum of the item rows' layers 0..K-1 (items x dim; empty for K = 0), what fold-in propagates
+  // to a new user (fold_in.hpp).
+  std::vector<float> finalEmbeddings(const BipartiteGraph& graph, int threads = 0,
+                                     std::vector<float>* itemLayerSum = nullptr) const;
 };
 
 enum class OptimizerKind {
@@ -114,6 +122,13 @@ class LightGcnTrainer {
   // Returns the mean of the batch losses (what both reference codes print). Checks `ctl` for
   // cancellation between batches and reports progress per batch.
   double trainEpoch(int64_t epoch, const JobControl& ctl = {});
+  // Trains the batches of a ready-made plan (e.g. planIncremental's) as trainEpoch trains its own;
+  // `stream` keys the Matryoshka negatives as an epoch number does. Returns the mean batch loss.
+  double trainPlan(const EpochPlan& plan, uint64_t stream, const JobControl& ctl = {});
+  // The sampler of this run's negatives (over the graph's train pairs), its batch size and seed.
+  const NegativeSampler& negativeSampler() const { return *negatives_; }
+  int32_t batchSize() const { return opt_.batchSize; }
+  uint64_t seed() const { return opt_.seed; }
 
   // For trainers that own the parameters behind the layer-0 table (the clustered tables of
   // cel_trainer.hpp): the batches of epoch `epoch` as trainEpoch samples them, and the loss and

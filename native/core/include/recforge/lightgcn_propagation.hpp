@@ -62,6 +62,11 @@ class LightGcnPropagation {
   // dense optimizer), in blocks; each row exactly once.
   void backwardRows(const float* grad, bool allRows, const GradSink& sink);
 
+  // Layer k (A_hat^k ego, rows() x dim, k in [1, K-1]) as the last forward() left it: every row
+  // after forward(), only the rows within K-k hops of the set after forwardRows(). The buffer is
+  // reused by the next forward / backward call.
+  const float* layer(int32_t k) const { return layer_[k - 1].data(); }
+
   // Rows within k hops of the last set, k = 0..K (sizes after forwardRows/backwardRows; for the
   // benchmark's report of how much work the sparsity saved).
   const std::vector<int64_t>& hopSizes() const { return hopSizes_; }
