@@ -173,6 +173,17 @@ describe('createServer: LightGCN with string ids', () => {
     }
   });
 
+  it('GET /similar-items and POST /fold-in answer with the model\'s own similarItems / foldInUser', async () => {
+    const sim = await model.similarItems(4, { k: 3 });
+    expect(await get(`${url}/similar-items?item=item-4&k=3`)).toEqual({
+      status: 200, body: { item: 'item-4', items: ext(sim.ids), scores: Array.from(sim.scores) },
+    });
+    const fold = await model.foldInUser([1, 30], { k: 2 });
+    expect(await post(`${url}/fold-in`, '{"items": ["item-1", "item-30"], "k": 2}')).toEqual({
+      status: 200, body: { items: ext(fold.items), scores: Array.from(fold.scores) },
+    });
+  });
+
   it('maps errors from the model: RecforgeError by code, anything else 500; the server stays up', async () => {
     const throwing = (e: () => unknown) => ({ configurable: true, value: async () => e() });
     try {
