@@ -37,7 +37,7 @@ export {
 export {
   Interact2Vec, type Interact2VecOptions, type Interact2VecFitOptions, type Interact2VecEpochEvent, type Interact2VecScoring,
   type Interact2VecRecommendOptions, type Interact2VecEvaluateOptions, type ScoringOptions,
-  type Interact2VecConfig, type Interact2VecTraining,
+  type Interact2VecConfig, type Interact2VecTraining, type Interact2VecFoldInOptions,
 } from './interact2vec.js';
 export { type SimilarOptions, type Neighbours } from './similar.js';
 export { type NewInteractions, type PartialFitOptions, type PartialFitResult } from './partial-fit.js';

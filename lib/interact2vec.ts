@@ -19,11 +19,11 @@ import type { Dataset, IdMap } from './dataset.js';
 import { RecforgeError, isRecforgeError } from './errors.js';
 import { Evaluator, type EvaluationResult, type MetricName } from './evaluator.js';
 import { runNative, throwIfAborted, type AsyncOptions } from './job.js';
-import type { Recommendation } from './lightgcn.js';
+import type { FoldInResult, Recommendation } from './lightgcn.js';
 import type { EmbeddingModel, EpochEvent, FitOptions, ModelOptions } from './model.js';
 import { addon, type NativeInteract2Vec, type RawInteract2VecConfig, type RawInteract2VecOptions } from './native.js';
 import { choiceOption, intOption, numberOption } from './options.js';
-import { denseId } from './dense-id.js';
+import { denseId, denseIdList } from './dense-id.js';
 import { prefixColumns, prefixDim, type EmbeddingOptions } from './prefix.js';
 import { similarNeighbours, type Neighbours, type SimilarOptions } from './similar.js';
 import { Tensor } from './tensor.js';
@@ -112,6 +112,30 @@ export interface Interact2VecRecommendOptions extends ScoringOptions, AsyncOptio
   k?: number;
   /** `'train'` (default) never recommends the user's train items; `'none'` ranks every item. */
   exclude?: 'train' | 'none';
+}
+
+/**
+ * Options of {@link Interact2Vec.foldInUser}: how the new user's vector is fitted, and how its
+ * recommendations are ranked.
+ */
+export interface Interact2VecFoldInOptions extends AsyncOptions {
+  /** Number of items (default 10). */
+  k?: number;
+  /** `'train'` (default) never recommends the items given; `'none'` ranks every item. */
+  exclude?: 'train' | 'none';
+  /**
+   * `'dot'` (default) or `'cosine'`, as {@link Interact2Vec.recommend}; `'knn'` and `'blend'`
+   * are refused (E_INVALID_ARG).
+   */
+  scoring?: Interact2VecScoring;
+  /** Gradient steps fitting the user vector against the frozen item vectors, an integer in [1, 100000] (default 20). */
+  steps?: number;
+  /** Size of the seeded pool of negative items (default 500). */
+  negatives?: number;
+  /** L2 weight on the fitted vector, >= 0 (default 0.01). */
+  reg?: number;
+  /** Seed of the negative pool and of the starting vector (default: the model's seed). */
+  seed?: number;
 }
 
 /** The configuration an Interact2Vec model was built with. */
@@ -398,6 +422,44 @@ export class Interact2Vec implements EmbeddingModel {
    */
   async similarUsers(user: number | string, options: SimilarOptions = {}): Promise<Neighbours> {
     return similarNeighbours(this.#similarSource(), 'user', user, options);
+  }
+
+  /**
+   * Embeds a user who was not in training from the items they interacted with (dense ids, or
+   * external ids when the data had string ids; any order, duplicates ignored) and recommends for
+   * them; the model does not change. Off the event loop; E_BUSY during an epoch.
+   *
+   * The user vector u is fitted by `steps` gradient steps (backtracking line search) on the
+   * model's own SGNS objective with the item vectors V frozen: mean over the given items i of
+   * softplus(-u·V_i), plus K (the model's `negatives`) times the mean of softplus(u·V_j) over a
+   * seeded pool of `negatives` other items weighted by the training negative distribution
+   * count_j^alpha, plus reg/2 |u|². u starts as the model's user init draws a row
+   * (U(-initRange, initRange), or U(-0.5/dim, 0.5/dim) for `init: 'word2vec'`), seeded: the same
+   * seed gives the same bits. Items are then ranked by `scoring` (`'dot'` or `'cosine'`).
+   * @throws RecforgeError E_INVALID_ARG for no items or a bad option (steps outside [1, 100000],
+   *   negatives < 1, negative reg, bad k, scoring knn / blend), E_OUT_OF_RANGE for an unknown item,
+   *   E_TYPE for items of the wrong type, E_BUSY during an epoch, E_DISPOSED, E_ABORTED.
+   */
+  async foldInUser(items: Int32Array | readonly (number | string)[], options: Interact2VecFoldInOptions = {}): Promise<FoldInResult> {
+    const ids = denseIdList(items, 'items', this.nItems, this.itemIds, 'item');
+    const k = intOption('k', options.k, 1, 2147483647, 10);
+    const exclude = choiceOption('exclude', options.exclude, ['train', 'none'] as const, 'train');
+    const scoring = choiceOption('scoring', options.scoring, ['dot', 'cosine'] as const, 'dot');
+    const fit = {
+      steps: intOption('steps', options.steps, 1, 100000, 20),
+      negatives: intOption('negatives', options.negatives, 1, 2147483647, 500),
+      reg: numberOption('reg', options.reg, 0, 0.01),
+      seed: intOption('seed', options.seed, 0, Number.MAX_SAFE_INTEGER, this.config.seed),
+      alpha: this.training.alpha,
+      negativeMass: this.training.negatives,
+      initRange: this.config.init === 'word2vec' ? 0.5 / this.dim : this.config.initRange,
+    };
+    const native = this.#alive();
+    const r = await runNative(options, (t, p) => native.foldIn(ids, fit, k, exclude === 'train', scoring, t, p));
+    const out: FoldInResult = { embedding: r.embedding, items: r.items, scores: r.scores, steps: r.steps, loss: r.loss };
+    const map = this.itemIds;
+    if (map) out.itemIds = Array.from(r.items, (i) => map.toExternal[i]);
+    return out;
   }
 
   /**

@@ -159,6 +159,20 @@ export interface RawFoldInOptions {
   levels?: number[];
 }
 
+/** Interact2Vec fold-in options as the addon takes them (FoldInSpec with the SGNS objective). */
+export interface RawInteract2VecFoldInOptions {
+  steps: number;
+  negatives: number;
+  reg: number;
+  seed: number;
+  /** Exponent of the negative weights count^alpha. */
+  alpha: number;
+  /** K: weight of the negative term (negatives per positive in training). */
+  negativeMass: number;
+  /** The user row starts at U(-initRange, initRange). */
+  initRange: number;
+}
+
 /** Native LightGCN / MF-BPR model (see native/addon/lightgcn.hpp). */
 export interface NativeLightGcn {
   configureTraining(options: RawTrainOptions, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
@@ -236,6 +250,10 @@ export interface NativeInteract2Vec {
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ items: Int32Array; scores: Float32Array }>;
   /** Nearest neighbours within the user or the item table (see native/addon/similar.cpp). */
   similar: NativeSimilar;
+  /** Folds in a new user (the SGNS objective of recforge/fold_in.hpp), then ranks items for it (native/addon/fold_in.cpp). */
+  foldIn(items: Int32Array, options: RawInteract2VecFoldInOptions, k: number, excludeTrain: boolean, scoring: 'dot' | 'cosine',
+    cancel?: NativeCancelToken, progress?: ProgressFn):
+    Promise<{ embedding: Float32Array; items: Int32Array; scores: Float32Array; steps: number; loss: number }>;
   /** Evaluation with the knn / blend scorer (dot and cosine go through the plain evaluator). */
   evaluate(scoring: 'knn' | 'blend', neighbours: number, userWeight: number, truth: NativeCsr, mask: NativeCsr | null,
     extraMask: NativeCsr | null, ks: number[], threads: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult>;

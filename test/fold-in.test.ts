@@ -2,7 +2,7 @@
 // against a naive JS propagation (LightGCN, no fitting), a closed-form optimum (MF), the
 // trained user with the same items, and bad input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dataset, IdMap, LightGCN, MF, Matryoshka, Trainer, syntheticDataset } from '../dist/index.js';
+import { Dataset, IdMap, Interact2Vec, LightGCN, MF, Matryoshka, Trainer, syntheticDataset } from '../dist/index.js';
 
 const data = await syntheticDataset({ users: 150, items: 200, seed: 21 });
 
@@ -170,5 +170,71 @@ describe('foldInUser', () => {
     for (const [call, code, words] of bad) await expect(call()).rejects.toMatchObject({ code, message: expect.stringContaining(words) });
     mf.dispose();
     await expect(mf.foldInUser([1])).rejects.toMatchObject({ code: 'E_DISPOSED' });
+  });
+});
+
+describe('Interact2Vec.foldInUser', () => {
+  let i2v: Interact2Vec;
+  let rows: number[][];
+  beforeAll(async () => {
+    i2v = await Interact2Vec.create(data, { dim: 16, lr: 0.05, seed: 3, threads: 1 });
+    for await (const _ of i2v.fit({ epochs: 30 })) void _;
+    const csr = data.matrix('train')!.export();
+    rows = Array.from({ length: csr.rows }, (_, u) => Array.from(csr.indices.subarray(csr.indptr[u], csr.indptr[u + 1])));
+  }, 60_000);
+  afterAll(() => i2v.dispose());
+
+  it('is deterministic per seed, leaves out the items given, and fits the SGNS objective', async () => {
+    const items = [3, 1, 40, 41, 3];
+    const a = await i2v.foldInUser(items, { k: 20 }), b = await i2v.foldInUser(items, { k: 20 });
+    const c = await i2v.foldInUser(items, { k: 20, seed: 99 });
+    expect(a.embedding.length).toBe(16);
+    expect(a.steps).toBeGreaterThan(0);
+    expect(Number.isFinite(a.loss) && a.loss > 0).toBe(true);
+    expect(Buffer.from(a.embedding.buffer).equals(Buffer.from(b.embedding.buffer))).toBe(true);
+    expect(Array.from(a.items)).toEqual(Array.from(b.items));
+    expect(Buffer.from(a.embedding.buffer).equals(Buffer.from(c.embedding.buffer))).toBe(false);
+    expect(a.items.length).toBe(20);
+    for (const i of [1, 3, 40, 41]) expect(Array.from(a.items)).not.toContain(i);
+    for (let q = 1; q < a.scores.length; q++) expect(a.scores[q]).toBeLessThanOrEqual(a.scores[q - 1]);
+    // Scores are the dot with the fitted vector; more steps lower the objective.
+    const V = (await i2v.itemEmbeddings()).data as Float32Array;
+    let s = 0;
+    for (let k = 0; k < 16; k++) s += a.embedding[k] * V[a.items[0] * 16 + k];
+    expect(a.scores[0]).toBeCloseTo(s, 4);
+    const few = await i2v.foldInUser(items, { steps: 2 });
+    expect(few.loss).toBeGreaterThan(a.loss);
+    const all = await i2v.foldInUser(items, { k: 200, exclude: 'none', scoring: 'cosine' });
+    expect(all.items.length).toBe(200);
+  });
+
+  it("a user whose items equal a trained user's gets mostly that user's recommendations", async () => {
+    let overlap = 0, baseline = 0, n = 0;
+    for (let u = 0; u < i2v.nUsers; u += 5) {
+      const mine = Array.from((await i2v.recommend(u, { k: 10 })).items);
+      const folded = (await i2v.foldInUser(rows[u], { k: 10 })).items;
+      const other = (await i2v.recommend((u + 7) % i2v.nUsers, { k: 10 })).items;
+      overlap += Array.from(folded).filter((i) => mine.includes(i)).length / 10;
+      baseline += Array.from(other).filter((i) => mine.includes(i)).length / 10;
+      n++;
+    }
+    expect(overlap / n).toBeGreaterThan(0.3);
+    expect(overlap).toBeGreaterThan(2 * baseline);
+  }, 60_000);
+
+  it('refuses bad input with typed errors naming the argument', async () => {
+    const bad: [() => Promise<unknown>, string, string][] = [
+      [() => i2v.foldInUser([]), 'E_INVALID_ARG', 'items'],
+      [() => i2v.foldInUser([200]), 'E_OUT_OF_RANGE', 'items[0]'],
+      [() => i2v.foldInUser([0, -1]), 'E_OUT_OF_RANGE', 'items[1]'],
+      [() => i2v.foldInUser('3' as unknown as number[]), 'E_TYPE', 'items'],
+      [() => i2v.foldInUser([1], { steps: 0 }), 'E_INVALID_ARG', 'steps'],
+      [() => i2v.foldInUser([1], { steps: 1.5 }), 'E_INVALID_ARG', 'steps'],
+      [() => i2v.foldInUser([1], { negatives: 0 }), 'E_INVALID_ARG', 'negatives'],
+      [() => i2v.foldInUser([1], { reg: -1 }), 'E_INVALID_ARG', 'reg'],
+      [() => i2v.foldInUser([1], { k: 0 }), 'E_INVALID_ARG', 'k'],
+      [() => i2v.foldInUser([1], { scoring: 'knn' }), 'E_INVALID_ARG', 'scoring'],
+    ];
+    for (const [call, code, words] of bad) await expect(call()).rejects.toMatchObject({ code, message: expect.stringContaining(words) });
   });
 });

@@ -275,6 +275,10 @@ describe('createServer: integer ids, Interact2Vec, options', () => {
         expect(r.status).toBe(400);
         expect(r.body.message).toMatch(/is not supported by interact2vec models/);
       }
+      const fold = await model.foldInUser(['item-1', 'item-30'], { k: 3 });
+      expect(await post(`${url}/fold-in`, '{"items": ["item-1", "item-30"], "k": 3}')).toEqual({
+        status: 200, body: { items: fold.itemIds, scores: Array.from(fold.scores) },
+      });
       expect((await get(`${url}/health`)).body).toMatchObject({ model: 'interact2vec', ready: true });
     } finally {
       await server.close();

@@ -188,6 +188,7 @@ void Interact2VecWrap::Register(Napi::Env env, Napi::Object exports) {
                    InstanceMethod<&Interact2VecWrap::ImportTables>("importTables"),
                    InstanceMethod<&Interact2VecWrap::TopK>("topK"),
                    InstanceMethod<&Interact2VecWrap::Similar>("similar"), InstanceMethod<&Interact2VecWrap::Evaluate>("evaluate"),
+                   InstanceMethod<&Interact2VecWrap::FoldIn>("foldIn"),
                    InstanceMethod<&Interact2VecWrap::Info>("info"),
                    InstanceMethod<&Interact2VecWrap::Dispose>("dispose")});
   addonState(env).interact2VecCtor = Napi::Persistent(ctor);
@@ -224,6 +225,9 @@ Napi::Value Interact2VecWrap::TopK(const Napi::CallbackInfo& info) {
 }
 Napi::Value Interact2VecWrap::Similar(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return startInteract2VecSimilar(info.Env(), state(info.Env()), info); });
+}
+Napi::Value Interact2VecWrap::FoldIn(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] { return startInteract2VecFoldIn(info.Env(), state(info.Env()), info); });
 }
 Napi::Value Interact2VecWrap::Evaluate(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return startInteract2VecEvaluate(info.Env(), state(info.Env()), info); });

@@ -10,6 +10,7 @@
 //   m.importTables(users, items) -> Promise<void> (replaces U and V; drops the training run)
 //   m.topK(queries, k, scoring, excludeTrain, threads, neighbours, userWeight)
 //     -> Promise<{items, scores}>, see interact2vec_query.cpp
+//   m.foldIn(items, options, k, excludeTrain, scoring) -> Promise<{embedding, items, scores, steps, loss}>, see fold_in.cpp
 //   m.similar(side, queries, k, dim, cosine, deny, threads) -> Promise<{items, scores}>, see similar.cpp
 //   m.evaluate(scoring 'knn'|'blend', neighbours, userWeight, truth, mask, extraMask, ks, threads)
 //     -> Promise<evaluation result> (evaluate.hpp layout)
@@ -57,13 +58,15 @@ class Interact2VecWrap : public Napi::ObjectWrap<Interact2VecWrap> {
   Napi::Value ImportTables(const Napi::CallbackInfo& info);
   Napi::Value TopK(const Napi::CallbackInfo& info);
   Napi::Value Similar(const Napi::CallbackInfo& info);
+  Napi::Value FoldIn(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   std::shared_ptr<Interact2VecState> state_;
 };
 
-// Jobs defined in interact2vec_query.cpp and similar.cpp.
+// Jobs defined in interact2vec_query.cpp, similar.cpp and fold_in.cpp.
+Napi::Value startInteract2VecFoldIn(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info);
 Napi::Value startInteract2VecEmbeddings(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info);
 Napi::Value startInteract2VecTopK(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info);
 Napi::Value startInteract2VecSimilar(Napi::Env env, std::shared_ptr<Interact2VecState> s, const Napi::CallbackInfo& info);

@@ -13,7 +13,7 @@ namespace rf {
 
 namespace {
 
-enum Stream : uint64_t { kNegativePool = 0xF01D };
+enum Stream : uint64_t { kNegativePool = 0xF01D, kInit = 0xF01E };
 
 void check(const FoldInModel& m, const int32_t* items, int64_t n, const FoldInSpec& spec) {
   if (m.items.cols < 1) fail(code::kShape, "fold-in: item embeddings must have at least one column");
@@ -33,6 +33,17 @@ void check(const FoldInModel& m, const int32_t* items, int64_t n, const FoldInSp
     fail(code::kInvalidArgument, "steps must be >= 1 for a model without propagation layers (MF): its user row is fitted");
   if (spec.negatives < 1) fail(code::kInvalidArgument, "negatives must be >= 1");
   if (!std::isfinite(spec.reg) || spec.reg < 0) fail(code::kInvalidArgument, "reg must be finite and >= 0");
+  if (spec.objective == FoldInObjective::kSgns) {
+    if (m.layers != 0) fail(code::kInvalidArgument, "fold-in: the SGNS objective needs a model without propagation layers");
+    if (spec.levels.size() > 1) fail(code::kInvalidArgument, "fold-in: the SGNS objective takes one level");
+    if (!(std::isfinite(spec.negativeMass) && spec.negativeMass > 0))
+      fail(code::kInvalidArgument, "negativeMass must be finite and > 0");
+    if (!(std::isfinite(spec.initRange) && spec.initRange >= 0)) fail(code::kInvalidArgument, "initRange must be finite and >= 0");
+    if (spec.negativeWeights)
+      for (int32_t j = 0; j < m.items.rows; ++j)
+        if (!(std::isfinite(spec.negativeWeights[j]) && spec.negativeWeights[j] >= 0))
+          fail(code::kInvalidArgument, "negative weights must be finite and >= 0");
+  }
 }
 
 // `size` items not in `items` (sorted), uniformly without replacement; every one of them when
@@ -61,9 +72,19 @@ std::vector<int32_t> negativePool(int32_t nItems, const int32_t* items, int64_t 
 class Objective {
  public:
   Objective(const MatrixView& items, const int32_t* pos, int64_t nPos, const std::vector<int32_t>& pool,
-            const MatryoshkaLevels& levels, const std::vector<float>& offset, float scale, double reg)
+            const MatryoshkaLevels& levels, const std::vector<float>& offset, float scale, double reg,
+            const FoldInSpec& spec)
       : dim_(items.cols), nPos_(nPos), nNeg_(static_cast<int64_t>(pool.size())), levels_(levels), offset_(offset),
-        scale_(scale), reg_(reg) {
+        scale_(scale), reg_(reg), sgns_(spec.objective == FoldInObjective::kSgns) {
+    if (sgns_) {
+      // Per-negative weight K w_j / sum w (uniform without weights); the positives weigh 1 / nPos.
+      negWeight_.assign(nNeg_, 1.0);
+      if (spec.negativeWeights)
+        for (int64_t q = 0; q < nNeg_; ++q) negWeight_[q] = spec.negativeWeights[pool[q]];
+      double sum = 0;
+      for (double w : negWeight_) sum += w;
+      for (double& w : negWeight_) w = sum > 0 ? spec.negativeMass * w / sum : 0.0;
+    }
     rows_.resize(static_cast<size_t>(nPos_ + nNeg_) * dim_);
     auto gather = [&](int64_t slot, int32_t item) {
       std::copy(items.data + static_cast<int64_t>(item) * dim_, items.data + static_cast<int64_t>(item + 1) * dim_,
@@ -86,7 +107,7 @@ class Objective {
     const double meanSq = sq / static_cast<double>(nPos_ + nNeg_);
     double wsum = 0;
     for (double w : levels_.weights) wsum += w;
-    const double bound = 0.25 * scale_ * scale_ * 4 * meanSq * wsum + reg_;
+    const double bound = 0.25 * scale_ * scale_ * (sgns_ ? 1 + negativeMassSum() : 4.0) * meanSq * wsum + reg_;
     return bound > 0 ? 1.0 / bound : 1.0;
   }
 
@@ -97,8 +118,8 @@ class Objective {
     const int64_t rows = nPos_ + nNeg_;
     for (int64_t r = 0; r < rows; ++r) prefixDots(f_.data(), rows_.data() + r * dim_, levels_.dims.data(), nl, scores_.data() + r * nl);
     std::fill(gf_.begin(), gf_.end(), 0.0);
-    double loss = 0;
-    for (int32_t l = 0; l < nl; ++l) {
+    double loss = sgns_ ? sgnsTerms(nl) : 0.0;
+    for (int32_t l = 0; l < nl && !sgns_; ++l) {
       const double w = levels_.weights[l] / (static_cast<double>(nPos_) * nNeg_);
       std::fill(a_.begin(), a_.end(), 0.0);
       std::fill(b_.begin(), b_.end(), 0.0);
@@ -134,12 +155,45 @@ class Objective {
   }
 
  private:
+  static double softplus(double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::fabs(z))); }
+  static double sigmoid(double z) {
+    const double t = std::exp(-std::fabs(z));
+    return z >= 0 ? 1.0 / (1.0 + t) : t / (1.0 + t);
+  }
+  double negativeMassSum() const {
+    double s = 0;
+    for (double w : negWeight_) s += w;
+    return s;
+  }
+  // SGNS: sum over levels of w_l (mean_i softplus(-x_i) + sum_j c_j softplus(x_j)), its gradient
+  // with respect to f added to gf_.
+  double sgnsTerms(int32_t nl) {
+    double loss = 0;
+    for (int32_t l = 0; l < nl; ++l) {
+      const double wl = levels_.weights[l];
+      const int32_t d = levels_.dims[l];
+      for (int64_t r = 0; r < nPos_ + nNeg_; ++r) {
+        const double x = scores_[r * nl + l];
+        const bool pos = r < nPos_;
+        const double c = wl * (pos ? 1.0 / static_cast<double>(nPos_) : negWeight_[r - nPos_]);
+        if (c == 0) continue;
+        loss += c * softplus(pos ? -x : x);
+        const double g = c * (pos ? -sigmoid(-x) : sigmoid(x));  // d/dx
+        const float* v = rows_.data() + r * dim_;
+        for (int32_t k = 0; k < d; ++k) gf_[k] += g * v[k];
+      }
+    }
+    return loss;
+  }
+
   int32_t dim_;
   int64_t nPos_, nNeg_;
   const MatryoshkaLevels& levels_;
   const std::vector<float>& offset_;
   float scale_;
   double reg_;
+  bool sgns_;
+  std::vector<double> negWeight_;
   std::vector<float> rows_, scores_, f_;
   std::vector<double> gf_, a_, b_;
 };
@@ -166,11 +220,15 @@ FoldInResult foldInUser(const FoldInModel& m, const int32_t* items, int64_t n, c
   }
   const float scale = 1.0f / static_cast<float>(m.layers + 1);
   std::vector<float> e(dim, 0.0f);
+  if (spec.objective == FoldInObjective::kSgns && spec.initRange > 0) {
+    Rng rng(spec.seed, kInit);
+    for (float& x : e) x = static_cast<float>((2 * rng.uniform() - 1) * spec.initRange);
+  }
   FoldInResult out;
   const std::vector<int32_t> pool = spec.steps > 0 ? negativePool(m.items.rows, items, n, spec.negatives, spec.seed)
                                                    : std::vector<int32_t>{};
   if (!pool.empty()) {
-    Objective obj(m.items, items, n, pool, levels, offset, scale, spec.reg);
+    Objective obj(m.items, items, n, pool, levels, offset, scale, spec.reg, spec);
     std::vector<float> g(dim), trial(dim), gTrial(dim);
     double loss = obj.eval(e.data(), g.data());
     double eta = obj.safeStep() * dim;  // optimistic: the line search halves it as needed

@@ -21,6 +21,13 @@
 // without replacement from (seed) (all of them when there are fewer). That is the BPR objective
 // the models are trained with, restricted to the new user's row and made deterministic: L is
 // convex in e, every accepted step decreases it, and the same input gives the same bits.
+//
+// Interact2Vec (objective kSgns, layers = 0, f = e): its skip-gram-with-negative-sampling BCE,
+//   L(e) = mean_{i in S} softplus(-<e, v_i>) + K sum_{j in N} w_j softplus(<e, v_j>) / sum_{j in N} w_j + reg/2 |e|^2
+// with K the model's negatives per positive and w_j its sampling weight (count_j^alpha): the
+// expectation over the model's negative distribution, estimated on the same seeded uniform pool
+// (importance weights). e starts at U(-initRange, initRange) (seeded; 0 when initRange = 0), the
+// model's user init. Same descent and line search; L is convex in e too.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -38,12 +45,22 @@ struct FoldInModel {
   int32_t layers = 0;        // K
 };
 
+enum class FoldInObjective {
+  kBpr,   // pairwise softplus(s_j - s_i) (LightGCN, MF, MRL)
+  kSgns,  // pointwise sigmoid BCE against weighted negatives (Interact2Vec); needs layers = 0, one level
+};
+
 struct FoldInSpec {
+  FoldInObjective objective = FoldInObjective::kBpr;
   int32_t steps = 0;          // gradient steps on e_u^(0), >= 0 (0 keeps it at 0: needs layers > 0)
   int32_t negatives = 500;    // size of the negative pool, >= 1
   double reg = 0.01;          // L2 weight on e_u^(0), finite and >= 0
   std::vector<int32_t> levels;  // nested widths, strictly increasing in [1, dim]; empty = {dim}
   uint64_t seed = 0;
+  // kSgns only:
+  double negativeMass = 1;                // K, finite and > 0
+  const double* negativeWeights = nullptr;  // items.rows weights >= 0 (finite); nullptr = uniform
+  double initRange = 0;                   // start of e ~ U(-initRange, initRange), finite and >= 0
 };
 
 struct FoldInResult {
