@@ -236,8 +236,10 @@ struct Query {
 };
 
 // Quantizes the query into c (groups(w) * 4 bytes, zero padded); false when the route cannot
-// certify it (non-finite coordinates, or scores that could overflow: ||u|| max ||x_i|| > 1e36).
-bool prepare(const float* u, int32_t w, float maxItemNorm, int8_t* c, Query& q) {
+// certify it: non-finite coordinates, scores that could overflow (||u|| max ||x_i|| > 1e36), or
+// a scale product s_u s_i that could underflow (< 2^-100: the relative rounding model of A_i
+// needs it normal).
+bool prepare(const float* u, int32_t w, float maxItemNorm, float minItemScale, int8_t* c, Query& q) {
   float maxabs = 0;
   for (int32_t p = 0; p < w; ++p) {
     if (!std::isfinite(u[p])) return false;
@@ -257,6 +259,7 @@ bool prepare(const float* u, int32_t w, float maxItemNorm, int8_t* c, Query& q) 
   for (int32_t p = w; p < groups(w) * 4; ++p) c[p] = 0;
   const double unorm = std::sqrt(u2);
   if (!(unorm * maxItemNorm <= 1e36)) return false;
+  if (su > 0 && minItemScale > 0 && static_cast<double>(su) * minItemScale < 0x1p-100) return false;
   const double gamma = w * kEps / (1 - w * kEps), margin = 1 + std::ldexp(1.0, -10);
   q.su = su;
   q.a = up((gamma * unorm + std::sqrt(d2)) * margin);
@@ -379,7 +382,7 @@ bool rankQuant(const float* u, const PackedItems& items, eval::RowCursor exclude
   const int32_t width = items.width();
   ws.quantUser.resize(static_cast<size_t>(quant::groups(width)) * 4);
   quant::Query q;
-  if (!quant::prepare(u, width, items.quantMaxNorm(), ws.quantUser.data(), q)) return false;
+  if (!quant::prepare(u, width, items.quantMaxNorm(), items.quantMinScale(), ws.quantUser.data(), q)) return false;
   if (ws.lower.size() < static_cast<size_t>(cap)) ws.lower.resize(cap);
   eval::TopK lower;
   lower.reset(ws.lower.data(), cap, exclude, eval::RowCursor(spec.deny, spec.deny + spec.nDeny));
@@ -644,7 +647,7 @@ void PackedItems::buildQuant(const MatrixView& items, int threads) {
   quant_.assign(static_cast<size_t>(nb * bb + 64), 0);
   quantOffset_ = (64 - reinterpret_cast<uintptr_t>(quant_.data()) % 64) % 64;
   uint8_t* base = quant_.data() + quantOffset_;
-  std::vector<float> norms(static_cast<size_t>(nb));  // per block: the largest n_i
+  std::vector<float> norms(static_cast<size_t>(nb)), scales(static_cast<size_t>(nb), INFINITY);  // per block: max n_i, min s_i > 0
   parallelChunks(nb, resolveThreads(threads, nb), [&](int64_t begin, int64_t end, int) {
     for (int64_t blk = begin; blk < end; ++blk) {
       uint8_t* b = base + blk * bb;
@@ -670,11 +673,14 @@ void PackedItems::buildQuant(const MatrixView& items, int threads) {
         meta[16 + j] = up(std::sqrt(n2));
         meta[32 + j] = up(std::sqrt(r2) + 5 * kEps * std::sqrt(t2));
         maxNorm = std::max(maxNorm, meta[16 + j]);
+        if (s > 0) scales[blk] = std::min(scales[blk], s);
       }
       norms[blk] = maxNorm;
     }
   });
   quantMaxNorm_ = *std::max_element(norms.begin(), norms.end());
+  quantMinScale_ = *std::min_element(scales.begin(), scales.end());
+  if (!std::isfinite(quantMinScale_)) quantMinScale_ = 0;  // every item zero
 }
 
 void setServingScan(ServingScan scan) { gScan.store(static_cast<int>(scan), std::memory_order_relaxed); }
@@ -692,7 +698,7 @@ bool quantScoreBounds(const PackedItems& items, const float* user, float* approx
   const int32_t w = items.width(), n = items.rows();
   std::vector<int8_t> c(static_cast<size_t>(groups(w)) * 4);
   Query q;
-  if (!prepare(user, w, items.quantMaxNorm(), c.data(), q)) return false;
+  if (!prepare(user, w, items.quantMaxNorm(), items.quantMinScale(), c.data(), q)) return false;
   const int64_t bb = blockBytes(w);
   for (int32_t i = 0; i < n; ++i) {
     const uint8_t* b = items.quantBlocks() + (i / kQB) * bb;

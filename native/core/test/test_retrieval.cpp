@@ -293,7 +293,9 @@ namespace {
 // items scaled by 1 + 1e-6 j, exact duplicates among them); 2: item norms spread over 10^-4..10^4
 // and one item of norm ~1e25, users scaled by 1e5; 3: spiky items (one coordinate 1e3, the rest
 // ~1e-3, which int8 rounds to zero), subnormal values and zero vectors; 4: integer-valued (exact
-// scores, many ties); 5: users so large that ||u|| max ||x|| > 1e36 (the int8 route must decline).
+// scores, many ties); 5: users so large that ||u|| max ||x|| > 1e36 (the int8 route must decline);
+// 6: tiny items and users (scale product below 2^-100: the route must decline); 7: small items and
+// users (1e-12 each: the route serves them).
 Problem adversarial(int variant, int32_t nItems, int32_t dim, uint64_t seed) {
   Problem p = evaltest::randomProblem(24, nItems, dim, variant == 4, seed);
   rf::Rng rng(seed, 1);
@@ -323,6 +325,11 @@ Problem adversarial(int variant, int32_t nItems, int32_t dim, uint64_t seed) {
     for (auto& x : p.U) x *= 1e20f;
     for (auto& x : p.V) x *= 1e17f;
   }
+  if (variant == 6 || variant == 7) {
+    const float f = variant == 6 ? 1e-18f : 1e-12f;
+    for (auto& x : p.U) x *= f;
+    for (auto& x : p.V) x *= f;
+  }
   return p;
 }
 
@@ -345,7 +352,7 @@ std::vector<float> exactScores(const Problem& p, int32_t u) {
 TEST(retrieve_int8_bound_is_sound) {
   int checked = 0;
   double worst = 0;  // the largest |A - S| / E seen (must stay <= 1)
-  for (int variant = 0; variant < 6; ++variant)
+  for (int variant = 0; variant < 8; ++variant)
     for (int32_t dim : {64, 32, 19, 3, 130}) {
       const Problem p = adversarial(variant, 301, dim, 70 + variant * 7 + dim);
       const rf::PackedItems packed(p.items());
@@ -353,7 +360,7 @@ TEST(retrieve_int8_bound_is_sound) {
       std::vector<float> A(p.nItems), E(p.nItems);
       for (int32_t u = 0; u < p.nUsers; ++u) {
         const bool ok = rf::quantScoreBounds(packed, p.U.data() + u * dim, A.data(), E.data());
-        CHECK_EQ(ok, variant != 5);  // variant 5 could overflow: the route declines
+        CHECK_EQ(ok, variant != 5 && variant != 6);  // 5 could overflow, 6 underflow: the route declines
         if (!ok) continue;
         const std::vector<float> S = exactScores(p, u);
         for (int32_t i = 0; i < p.nItems; ++i) {
@@ -397,7 +404,7 @@ TEST(retrieve_int8_bound_is_tight_on_normal_data) {
 TEST(retrieve_one_every_route_exact_on_adversarial_tables) {
   const rf::ServingScan routes[] = {rf::ServingScan::kFloat, rf::ServingScan::kBf16, rf::ServingScan::kInt8,
                                     rf::ServingScan::kAuto};
-  for (int variant = 0; variant < 6; ++variant)
+  for (int variant = 0; variant < 8; ++variant)
     for (int32_t dim : {64, 19}) {
       const Problem p = adversarial(variant, 1003, dim, 80 + variant * 3 + dim);
       const rf::PackedItems packed(p.items(), 2);

@@ -57,7 +57,8 @@ class PackedItems {
   // (non-finite or huge values, width > kMaxQuantWidth).
   static constexpr int32_t kMaxQuantWidth = 4096;
   const uint8_t* quantBlocks() const { return quant_.empty() ? nullptr : quant_.data() + quantOffset_; }
-  float quantMaxNorm() const { return quantMaxNorm_; }  // an upper bound on every item's norm
+  float quantMaxNorm() const { return quantMaxNorm_; }    // an upper bound on every item's norm
+  float quantMinScale() const { return quantMinScale_; }  // the smallest nonzero item scale (0: none)
 
  private:
   int32_t rows_ = 0, width_ = 0;
@@ -68,7 +69,7 @@ class PackedItems {
   std::vector<float> bound_;
   std::vector<uint8_t> quant_;
   size_t quantOffset_ = 0;  // to the first 64-byte boundary of quant_
-  float quantMaxNorm_ = 0;
+  float quantMaxNorm_ = 0, quantMinScale_ = 0;
   void buildHalf(const MatrixView& items, int64_t nPanels, int threads);
   void buildQuant(const MatrixView& items, int threads);
 };
