@@ -37,7 +37,9 @@ struct RetrievalSpec {
 // bound |A_i - S_i| <= ||u|| * w_i against the float score S_i the tiled path computes (w_i covers
 // the bf16 rounding of item i and the float rounding of both sums); only the items whose interval
 // can reach the k-th best lower bound are rescored exactly, from the row-major table. The result
-// is the exact top-k with bit-identical scores.
+// is the exact top-k with bit-identical scores. On CPUs with AVX-512 VNNI an int8 copy (per-item
+// scales, 1 byte per coordinate) takes the bf16 copy's place with the same scheme and its own
+// certified bound (quantization error of item and query, see retrieval.cpp); see ServingScan.
 //
 // `items` must outlive the PackedItems: the exact rescoring reads its rows.
 class PackedItems {
