@@ -6,8 +6,12 @@
 // on the same table: their latency does not depend on how the model was trained; their quality
 // does, see prefix-retrieval-latest.json for a nested model).
 //
+// The full-width variant is timed once per certified scan route (int8 / bf16 / float panels,
+// switched with the addon's servingScan), the routes interleaved over --rounds rounds so that
+// machine noise hits them alike; each route is first checked against recommendBatch.
+//
 //   node bench/recommend_latency.mjs [--data DIR] [--model lightgcn|mf] [--epochs 1] [--users 2000]
-//        [--k 10] [--pause] [--out FILE]
+//        [--k 10] [--rounds 3] [--pause] [--out FILE]
 //
 // --pause: SIGSTOP the background `cli/main.js train` processes during the timed part only (a few
 // seconds), resuming them on every exit path.
@@ -16,6 +20,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Dataset, LightGCN, MF, Trainer } from '../dist/index.js';
+import { addon } from '../dist/native.js';
 import { datasetsDir, machine } from './lib.mjs';
 
 const { values: opt } = parseArgs({
@@ -25,6 +30,7 @@ const { values: opt } = parseArgs({
     epochs: { type: 'string', default: '1' },
     users: { type: 'string', default: '2000' },
     k: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
     pause: { type: 'boolean', default: false },
     out: { type: 'string' },
   },
@@ -54,17 +60,22 @@ const rand = () => {
 };
 const users = Int32Array.from({ length: nQueries }, () => Math.floor(rand() * model.nUsers));
 
-// Correctness first: the sync path returns what the batched path returns.
+// Correctness first: the sync path returns what the batched path returns, on every route.
+const native = addon();
+const routes = native.servingScan().int8Supported ? ['int8', 'bf16', 'float'] : ['bf16', 'float'];
 const check = await model.recommendBatch(users.subarray(0, 200), { k });
-for (let q = 0; q < 200; q++) {
-  const s = model.recommendSync(users[q], { k });
-  for (let r = 0; r < k; r++)
-    if (s.items[r] !== check.items[q * k + r] || s.scores[r] !== check.scores[q * k + r])
-      throw new Error(`recommendSync differs from recommendBatch for user ${users[q]} at rank ${r}`);
+for (const route of [...routes, 'auto']) {
+  native.servingScan(route);
+  for (let q = 0; q < 200; q++) {
+    const s = model.recommendSync(users[q], { k });
+    for (let r = 0; r < k; r++)
+      if (s.items[r] !== check.items[q * k + r] || s.scores[r] !== check.scores[q * k + r])
+        throw new Error(`recommendSync (${route} scan) differs from recommendBatch for user ${users[q]} at rank ${r}`);
+  }
 }
 
 const variants = [
-  { name: `full d64 top-${k}`, options: { k } },
+  { name: `full d64 top-${k} (auto route)`, options: { k } },
   { name: `prefix d32 top-${k}`, options: { k, dim: 32 } },
   { name: `prefix d16 top-${k}`, options: { k, dim: 16 } },
   { name: `coarse-to-fine d16 shortlist 200 -> d64 top-${k}`, options: { k, dim: 16, shortlist: 200 } },
@@ -74,7 +85,7 @@ const variants = [
   { name: `full d64 top-${k}, allow 1000 random items`, options: { k, allow: Int32Array.from({ length: 1000 }, () => Math.floor(rand() * model.nItems)) } },
 ];
 
-function timeVariant(options) {
+function sampleVariant(options) {
   for (let q = 0; q < Math.min(300, nQueries); q++) model.recommendSync(users[q], options);  // warm caches and JIT
   const us = new Float64Array(nQueries);
   let sink = 0;
@@ -84,9 +95,26 @@ function timeVariant(options) {
     us[q] = Number(process.hrtime.bigint() - a) / 1000;
     sink += r.items[0];
   }
-  const s = Float64Array.from(us).sort();
-  const mean = us.reduce((x, y) => x + y, 0) / nQueries;
-  return { p50: s[Math.floor(0.5 * nQueries)], p99: s[Math.floor(0.99 * nQueries)], mean, sink };
+  return { us, sink };
+}
+function stats(samples) {
+  const n = samples.length, s = Float64Array.from(samples).sort();
+  const mean = s.reduce((x, y) => x + y, 0) / n;
+  return { p50: s[Math.floor(0.5 * n)], p99: s[Math.floor(0.99 * n)], mean };
+}
+function timeVariant(options) {
+  return stats(sampleVariant(options).us);
+}
+// The full-width variant per route, interleaved: round r times every route once.
+function timeRoutes(options, rounds) {
+  const samples = Object.fromEntries(routes.map((r) => [r, []]));
+  for (let round = 0; round < rounds; round++)
+    for (const route of routes) {
+      native.servingScan(route);
+      samples[route].push(...sampleVariant(options).us);
+    }
+  native.servingScan('auto');
+  return routes.map((route) => ({ route, ...stats(samples[route]) }));
 }
 
 // The timed part: optionally pause the background training jobs (always resumed).
@@ -111,11 +139,18 @@ if (opt.pause) {
 }
 const loadStart = loadavg();
 const results = [];
+const print = (name, r) =>
+  console.log(`${name.padEnd(52)} p50 ${r.p50.toFixed(1).padStart(7)} us  p99 ${r.p99.toFixed(1).padStart(7)} us  mean ${r.mean.toFixed(1).padStart(7)} us`);
 try {
+  for (const r of timeRoutes({ k }, Number(opt.rounds))) {
+    const name = `full d64 top-${k}, ${r.route} scan (${opt.rounds} interleaved rounds)`;
+    results.push({ variant: name, options: { k }, route: r.route, p50Us: r.p50, p99Us: r.p99, meanUs: r.mean });
+    print(name, r);
+  }
   for (const v of variants) {
     const r = timeVariant(v.options);
     results.push({ variant: v.name, options: { ...v.options, allow: v.options.allow ? `${v.options.allow.length} ids` : undefined }, p50Us: r.p50, p99Us: r.p99, meanUs: r.mean });
-    console.log(`${v.name.padEnd(52)} p50 ${r.p50.toFixed(1).padStart(7)} us  p99 ${r.p99.toFixed(1).padStart(7)} us  mean ${r.mean.toFixed(1).padStart(7)} us`);
+    print(v.name, r);
   }
 } finally {
   resume();
@@ -123,7 +158,8 @@ try {
 const report = {
   date: new Date().toISOString(), machine: machine(), command: `node bench/recommend_latency.mjs ${process.argv.slice(2).join(' ')}`.trim(),
   model: `${model.kind} dim 64${opt.model === 'mf' ? '' : ', 3 layers'}, ${opt.epochs} epoch(s) Adam lr 0.001, seed 1`,
-  data: opt.data, users: model.nUsers, items: model.nItems, queries: nQueries, k, thread: 'one (the calling thread)',
+  data: opt.data, users: model.nUsers, items: model.nItems, queries: nQueries, k, rounds: Number(opt.rounds), thread: 'one (the calling thread)',
+  autoRoute: routes[0],
   pausedBackgroundJobs: opt.pause ? pausedCount : false, loadavgAtStartOfTiming: loadStart, loadavgEnd: loadavg(),
   trainSeconds, warmupSeconds, results,
 };

@@ -273,6 +273,12 @@ export interface RawAddon extends RawLoadAddon {
   buildGraph(users: Int32Array, items: Int32Array, nUsers: number, nItems: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeGraph>;
   buildInfo(): BuildInfo;
+  /**
+   * Which certified scan recommendSync's full-width queries use (process-wide; all return the same
+   * exact results): sets it when `route` is given, returns the setting and whether this CPU runs
+   * the int8 kernel (AVX-512 VNNI). For A/B benchmarks.
+   */
+  servingScan(route?: 'auto' | 'float' | 'bf16' | 'int8'): { route: string; int8Supported: boolean };
   projectionEmbeddings(graph: NativeGraph, dim: number, seed: number, threads: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ users: Float32Array; items: Float32Array; dim: number }>;
   evaluate(users: Float32Array, items: Float32Array, dim: number, truth: NativeCsr, mask: NativeCsr | null,

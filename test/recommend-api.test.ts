@@ -3,6 +3,7 @@
 // ranking (double-precision scores, ties to the lower item id as the evaluator ranks).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LightGCN, MF, Matryoshka, syntheticDataset, type RecommendOptions } from '../dist/index.js';
+import { addon } from '../dist/native.js';
 
 const data = await syntheticDataset({ users: 120, items: 150, seed: 9 });
 
@@ -113,6 +114,32 @@ describe('recommend API', () => {
           if (gap > 1e-5) expect(s.items[r]).toBe(want.items[r]);
         }
       }
+    }
+  });
+
+  it('every certified scan route (int8 / bf16 / float, forced) gives the same exact results', async () => {
+    await gcn.warmup();
+    await mf.warmup();
+    const native = addon();
+    expect(native.servingScan().route).toBe('auto');
+    expect(() => native.servingScan('fp8' as 'auto')).toThrow(expect.objectContaining({ code: 'E_INVALID_ARG' }));
+    const users = Int32Array.from({ length: 30 }, (_, j) => (j * 41) % gcn.nUsers);
+    try {
+      for (const m of [gcn, mf])
+        for (const o of CASES) {
+          native.servingScan('float');
+          const want = Array.from(users, (u) => m.recommendSync(u, o));
+          for (const route of ['int8', 'bf16', 'auto'] as const) {
+            expect(native.servingScan(route).route).toBe(route);
+            for (let q = 0; q < users.length; q++) {
+              const got = m.recommendSync(users[q], o);
+              expect(Array.from(got.items), `${route} user ${users[q]} ${JSON.stringify(o)}`).toEqual(Array.from(want[q].items));
+              expect(Buffer.from(got.scores.buffer).equals(Buffer.from(want[q].scores.buffer))).toBe(true);
+            }
+          }
+        }
+    } finally {
+      native.servingScan('auto');
     }
   });
 

@@ -2,8 +2,10 @@
 
 #include <sstream>
 
+#include "errors.hpp"
 #include "recforge/cpu_info.hpp"
 #include "recforge/parallel.hpp"
+#include "recforge/retrieval.hpp"
 
 #ifdef RECFORGE_WITH_CUDA
 #include "recforge/cuda/runtime.hpp"
@@ -58,6 +60,25 @@ void registerInfoFunctions(Napi::Env env, Napi::Object exports) {
                 o.Set("simd", rf::simdLevel());
                 o.Set("threads", rf::defaultThreads());
                 o.Set("cuda", cudaInfo(e));
+                return o;
+              }));
+  // servingScan(route?) -> the route setting after the call: which certified scan recommendSync's
+  // full-width queries use ('auto' | 'float' | 'bf16' | 'int8'; see rf::ServingScan). Every route
+  // returns the same exact results; this is for same-process A/B benchmarks. Process-wide.
+  exports.Set("servingScan", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                static const char* const kNames[] = {"auto", "float", "bf16", "int8"};
+                Napi::Env e = info.Env();
+                if (info.Length() > 0 && !info[0].IsUndefined()) {
+                  const std::string want = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+                  int r = -1;
+                  for (int j = 0; j < 4; ++j)
+                    if (want == kNames[j]) r = j;
+                  if (r < 0) throwError(e, rf::code::kInvalidArgument, "servingScan: route must be 'auto', 'float', 'bf16' or 'int8'");
+                  rf::setServingScan(static_cast<rf::ServingScan>(r));
+                }
+                Napi::Object o = Napi::Object::New(e);
+                o.Set("route", kNames[static_cast<int>(rf::servingScan())]);
+                o.Set("int8Supported", rf::quantScanSupported());
                 return o;
               }));
 }

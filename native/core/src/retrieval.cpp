@@ -12,6 +12,14 @@
 #include <string>
 #include <vector>
 
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define RF_QUANT_X86 1
+#define RF_QUANT_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+#else
+#define RF_QUANT_X86 0
+#endif
+
 #include "eval_scorers.hpp"
 #include "eval_topk.hpp"
 #include "recforge/parallel.hpp"
@@ -165,7 +173,195 @@ struct OneScratch {
   std::vector<Candidate> heap;
   std::vector<float> panel;
   std::vector<Candidate> lower, cand;
+  std::vector<int8_t> quantUser;
 };
+
+// Rescoring of a certified scan's candidates (ascending ids, c.score = the upper bound): those
+// whose upper bound reaches `tau` (the final k-th best lower bound) get their exact float score,
+// eight rows at a time, and are offered to `top`.
+void rescoreCandidates(const float* u, const PackedItems& items, float tau, const std::vector<Candidate>& cand,
+                       eval::TopK& top, OneScratch& ws) {
+  const int32_t width = items.width();
+  const float* rows[simd::kLanes];
+  int32_t ids[simd::kLanes];
+  float sc[simd::kLanes];
+  int m = 0;
+  auto flush = [&] {
+    dot8(u, rows, m, 1, width, ws.panel.data(), sc);
+    for (int j = 0; j < m; ++j) top.offer(sc[j], ids[j]);
+    m = 0;
+  };
+  for (const Candidate& c : cand) {
+    if (!(c.score >= tau)) continue;
+    ids[m] = c.item, rows[m] = items.source() + static_cast<int64_t>(c.item) * width;
+    if (++m == simd::kLanes) flush();
+  }
+  if (m) flush();
+}
+
+// ---- The int8 route -------------------------------------------------------------------------
+//
+// Items are quantized once with a per-item scale, x ~ s_i * q_i (q_i in [-127, 127]^w, stored
+// offset by 128 as unsigned bytes), the query with its own scale, u ~ s_u * c (c signed bytes).
+// The kernel (AVX-512 VNNI vpdpbusd: 64 byte products per instruction, exact in int32) computes
+// acc_i = sum_p (q_ip + 128) c_p - 128 sum_p c_p = q_i . c, and A_i = float(acc_i) * (s_u * s_i).
+// Certificate (||.|| Euclidean, eps = 2^-24, gamma_w = w eps / (1 - w eps)), for the float score
+// S_i the exact path computes (any summation order, FMA or not):
+//   |S_i - u.x_i|       <= gamma_w ||u|| ||x_i||
+//   |u.x_i - ut.xt_i|   <= ||u - ut|| ||x_i|| + ||ut|| ||x_i - xt_i||     (ut = s_u c, xt_i = s_i q_i)
+//   |A_i - ut.xt_i|     <= 3.01 eps ||ut|| ||xt_i||                       (3 roundings of an exact int)
+// and rounding A_i +- E_i costs eps (|A_i| + E_i) <= eps (1 + 3.01 eps) ||ut|| ||xt_i|| + eps E_i more. So
+//   E_i = a n_i + b w_i + c0,  a = (gamma_w ||u|| + ||u - ut||)(1 + 2^-10),  b = ||ut|| (1 + 2^-10),
+//   n_i >= ||x_i||,  w_i >= ||x_i - xt_i|| + 5 eps ||xt_i||,
+// where the 2^-10 margins absorb the roundings of E_i itself and of A_i +- E_i (each a few eps),
+// and c0 = (w + 8) 2^-125 covers underflow (gradual or flushed) in any of the float sums. Then
+// fl(A_i - E_i) <= S_i <= fl(A_i + E_i), computed in float exactly as the kernel does.
+//
+// Block layout (kQB = 16 items, G = ceil(w / 4) groups of 4 coordinates): G x 64 bytes, group g
+// holding item j's coordinates 4g..4g+3 at bytes 4j..4j+3; then 16 floats s_i, 16 floats n_i,
+// 16 floats w_i. The block count is padded to a multiple of 4 (the kernel's unroll) with zero items.
+namespace quant {
+
+constexpr int kQB = 16;
+constexpr double kEps = 0x1p-24;
+
+inline int32_t groups(int32_t w) { return (w + 3) / 4; }
+inline int64_t blockBytes(int32_t w) { return static_cast<int64_t>(groups(w)) * 64 + 3 * 64; }
+inline int64_t blockCount(int32_t n) { return ((static_cast<int64_t>(n) + kQB - 1) / kQB + 3) / 4 * 4; }
+inline float up(double x) { return std::nextafter(static_cast<float>(x), INFINITY); }
+
+struct Query {
+  float su = 0, a = 0, b = 0, c0 = 0;
+  int32_t corr = 0;  // 128 * sum_p c_p
+};
+
+// Quantizes the query into c (groups(w) * 4 bytes, zero padded); false when the route cannot
+// certify it: non-finite coordinates, scores that could overflow (||u|| max ||x_i|| > 1e36), or
+// a scale product s_u s_i that could underflow (< 2^-100: the relative rounding model of A_i
+// needs it normal).
+bool prepare(const float* u, int32_t w, float maxItemNorm, float minItemScale, int8_t* c, Query& q) {
+  float maxabs = 0;
+  for (int32_t p = 0; p < w; ++p) {
+    if (!std::isfinite(u[p])) return false;
+    maxabs = std::max(maxabs, std::fabs(u[p]));
+  }
+  float su = maxabs / 127.0f;
+  if (!(su >= std::numeric_limits<float>::min())) su = 0;
+  double u2 = 0, d2 = 0, t2 = 0;
+  int32_t sum = 0;
+  for (int32_t p = 0; p < w; ++p) {
+    const int v = su > 0 ? static_cast<int>(std::max(-127.0f, std::min(127.0f, std::nearbyint(u[p] / su)))) : 0;
+    c[p] = static_cast<int8_t>(v);
+    sum += v;
+    const double t = static_cast<double>(su) * v, x = u[p];
+    u2 += x * x, d2 += (x - t) * (x - t), t2 += t * t;
+  }
+  for (int32_t p = w; p < groups(w) * 4; ++p) c[p] = 0;
+  const double unorm = std::sqrt(u2);
+  if (!(unorm * maxItemNorm <= 1e36)) return false;
+  if (su > 0 && minItemScale > 0 && static_cast<double>(su) * minItemScale < 0x1p-100) return false;
+  const double gamma = w * kEps / (1 - w * kEps), margin = 1 + std::ldexp(1.0, -10);
+  q.su = su;
+  q.a = up((gamma * unorm + std::sqrt(d2)) * margin);
+  q.b = up(std::sqrt(t2) * margin);
+  q.c0 = static_cast<float>(std::ldexp(static_cast<double>(w + 8), -125));
+  q.corr = 128 * sum;
+  return std::isfinite(q.a) && std::isfinite(q.b);
+}
+
+// The kernel's float epilogue for one item, in scalar form (for quantScoreBounds).
+inline void finish(int32_t acc, const Query& q, float s, float n, float wr, float& A, float& E) {
+  A = static_cast<float>(acc) * (q.su * s);
+  E = std::fma(q.a, n, std::fma(q.b, wr, q.c0));
+}
+
+#if RF_QUANT_X86
+bool cpuOk() {
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+                         __builtin_cpu_supports("avx512vnni");
+  return ok;
+}
+
+// Handles the flagged items of one block (bits of `m`, ascending): an item whose upper bound
+// still reaches the k-th best lower bound offers its lower bound and becomes a candidate.
+inline void takeHits(uint32_t m, const float* upv, const float* lov, int32_t i0, eval::TopK& lower,
+                     std::vector<Candidate>& cand) {
+  while (m) {
+    const int j = __builtin_ctz(m);
+    m &= m - 1;
+    if (!(upv[j] >= (lower.full() ? lower.threshold() : -INFINITY))) continue;
+    lower.offer(lov[j], i0 + j);
+    cand.push_back({upv[j], i0 + j});
+  }
+}
+
+// int32 -> float lanes (vcvtdq2ps; _mm512_cvtepi32_ps trips a GCC 12 -Wmaybe-uninitialized).
+RF_QUANT_TARGET inline __m512 toFloat(__m512i x) {
+  typedef int32_t i32x16 __attribute__((vector_size(64)));
+  typedef float f32x16 __attribute__((vector_size(64)));
+  return reinterpret_cast<__m512>(__builtin_convertvector(reinterpret_cast<i32x16>(x), f32x16));
+}
+
+// The scan: kG = groups(w) when specialized (the query's byte groups stay in registers), 0 for
+// any width. Four blocks (64 items) per step, four independent accumulator chains.
+template <int kG>
+RF_QUANT_TARGET void scanQuant(const int8_t* c, int32_t width, const Query& q, const uint8_t* blocks, int32_t nItems,
+                               eval::TopK& lower, std::vector<Candidate>& cand) {
+  const int G = kG ? kG : groups(width);
+  const int64_t bb = blockBytes(width), nb = blockCount(nItems);
+  __m512i ub[kG ? kG : 1];
+  if (kG)
+    for (int g = 0; g < G; ++g) {
+      int32_t v;
+      std::memcpy(&v, c + 4 * g, 4);
+      ub[g] = _mm512_set1_epi32(v);
+    }
+  const __m512i init = _mm512_set1_epi32(-q.corr);
+  const __m512 vsu = _mm512_set1_ps(q.su), va = _mm512_set1_ps(q.a), vb = _mm512_set1_ps(q.b), vc0 = _mm512_set1_ps(q.c0);
+  __m512 vt = _mm512_set1_ps(-INFINITY);
+  alignas(64) float upv[kQB], lov[kQB];
+  for (int64_t b0 = 0; b0 < nb; b0 += 4) {
+    const uint8_t* p = blocks + b0 * bb;
+    __m512i acc[4] = {init, init, init, init};
+    for (int g = 0; g < G; ++g) {
+      __m512i x;
+      if (kG) {
+        x = ub[g];
+      } else {
+        int32_t v;
+        std::memcpy(&v, c + 4 * g, 4);
+        x = _mm512_set1_epi32(v);
+      }
+      for (int j = 0; j < 4; ++j) acc[j] = _mm512_dpbusd_epi32(acc[j], _mm512_load_si512(p + j * bb + g * 64), x);
+    }
+    __m512 upj[4], loj[4];
+    __mmask16 m[4];
+    for (int j = 0; j < 4; ++j) {
+      const float* meta = reinterpret_cast<const float*>(p + j * bb + G * 64);
+      const __m512 A = _mm512_mul_ps(toFloat(acc[j]), _mm512_mul_ps(vsu, _mm512_load_ps(meta)));
+      const __m512 E = _mm512_fmadd_ps(va, _mm512_load_ps(meta + 16), _mm512_fmadd_ps(vb, _mm512_load_ps(meta + 32), vc0));
+      upj[j] = _mm512_add_ps(A, E), loj[j] = _mm512_sub_ps(A, E);
+      m[j] = _mm512_cmp_ps_mask(upj[j], vt, _CMP_GE_OQ);
+    }
+    if (!(m[0] | m[1] | m[2] | m[3])) continue;
+    for (int j = 0; j < 4; ++j) {
+      const int64_t i0 = (b0 + j) * kQB;
+      if (i0 >= nItems) break;
+      uint32_t mm = m[j];
+      if (nItems - i0 < kQB) mm &= (1u << (nItems - i0)) - 1;  // zero items past the end
+      if (!mm) continue;
+      _mm512_store_ps(upv, upj[j]), _mm512_store_ps(lov, loj[j]);
+      takeHits(mm, upv, lov, static_cast<int32_t>(i0), lower, cand);
+    }
+    if (lower.full()) vt = _mm512_set1_ps(lower.threshold());
+  }
+}
+#else
+bool cpuOk() { return false; }
+#endif
+
+}  // namespace quant
 
 // The bf16 route (see PackedItems): exact full-width top-k (cap items) into ws.heap via `top`.
 void rankHalf(const float* u, const PackedItems& items, eval::RowCursor exclude, const RetrievalSpec& spec,
@@ -176,23 +372,36 @@ void rankHalf(const float* u, const PackedItems& items, eval::RowCursor exclude,
   lower.reset(ws.lower.data(), cap, exclude, eval::RowCursor(spec.deny, spec.deny + spec.nDeny));
   ws.cand.clear();
   scanHalf(u, unorm, items.halfPanels(), items.halfBounds(), width, items.rows(), lower, ws.cand);
-  const float tau = lower.full() ? lower.threshold() : -INFINITY;
-  const float* rows[simd::kLanes];
-  int32_t ids[simd::kLanes];
-  float sc[simd::kLanes];
-  int m = 0;
-  auto flush = [&] {
-    dot8(u, rows, m, 1, width, ws.panel.data(), sc);
-    for (int j = 0; j < m; ++j) top.offer(sc[j], ids[j]);
-    m = 0;
-  };
-  for (const Candidate& c : ws.cand) {
-    if (!(c.score >= tau)) continue;
-    ids[m] = c.item, rows[m] = items.source() + static_cast<int64_t>(c.item) * width;
-    if (++m == simd::kLanes) flush();
-  }
-  if (m) flush();
+  rescoreCandidates(u, items, lower.full() ? lower.threshold() : -INFINITY, ws.cand, top, ws);
 }
+
+// The int8 route: false (nothing done) when this query cannot take it.
+bool rankQuant(const float* u, const PackedItems& items, eval::RowCursor exclude, const RetrievalSpec& spec,
+               int32_t cap, eval::TopK& top, OneScratch& ws) {
+#if RF_QUANT_X86
+  const int32_t width = items.width();
+  ws.quantUser.resize(static_cast<size_t>(quant::groups(width)) * 4);
+  quant::Query q;
+  if (!quant::prepare(u, width, items.quantMaxNorm(), items.quantMinScale(), ws.quantUser.data(), q)) return false;
+  if (ws.lower.size() < static_cast<size_t>(cap)) ws.lower.resize(cap);
+  eval::TopK lower;
+  lower.reset(ws.lower.data(), cap, exclude, eval::RowCursor(spec.deny, spec.deny + spec.nDeny));
+  ws.cand.clear();
+  const int8_t* c = ws.quantUser.data();
+  switch (quant::groups(width)) {
+    case 16: quant::scanQuant<16>(c, width, q, items.quantBlocks(), items.rows(), lower, ws.cand); break;
+    case 8: quant::scanQuant<8>(c, width, q, items.quantBlocks(), items.rows(), lower, ws.cand); break;
+    default: quant::scanQuant<0>(c, width, q, items.quantBlocks(), items.rows(), lower, ws.cand); break;
+  }
+  rescoreCandidates(u, items, lower.full() ? lower.threshold() : -INFINITY, ws.cand, top, ws);
+  return true;
+#else
+  (void)u, (void)items, (void)exclude, (void)spec, (void)cap, (void)top, (void)ws;
+  return false;
+#endif
+}
+
+std::atomic<int> gScan{0};
 
 // One query's ranking: allow-list gather or a full panel scan, then the optional rerank. Writes
 // k slots (padding included); returns the number of real results.
@@ -220,14 +429,18 @@ int32_t rankOne(const float* u, const ItemAccess& items, int32_t nItems, eval::R
       for (int j = 0; j < m; ++j) top.offer(sc[j], spec.allow[g + j]);
     }
   } else {  // only called with `packed`
-    double un2 = 0;
-    if (packed && packed->halfPanels() && d == width && !rerank)
+    const bool full = d == width && !rerank;
+    const ServingScan route = static_cast<ServingScan>(gScan.load(std::memory_order_relaxed));
+    bool done = false;
+    if (full && (route == ServingScan::kAuto || route == ServingScan::kInt8) && packed->quantBlocks() && quant::cpuOk())
+      done = rankQuant(u, *packed, exclude, spec, static_cast<int32_t>(cap), top, ws);
+    if (!done && full && (route == ServingScan::kAuto || route == ServingScan::kBf16) && packed->halfPanels()) {
+      double un2 = 0;
       for (int32_t p = 0; p < width; ++p) un2 += static_cast<double>(u[p]) * u[p];
-    const float unorm = std::nextafter(static_cast<float>(std::sqrt(un2)), INFINITY);
-    if (packed && packed->halfPanels() && d == width && !rerank && std::isfinite(unorm))
-      rankHalf(u, *packed, exclude, spec, static_cast<int32_t>(cap), top, ws, unorm);
-    else
-      scanPanels(u, packed->panels(), width, d, nItems, top);
+      const float unorm = std::nextafter(static_cast<float>(std::sqrt(un2)), INFINITY);
+      if (std::isfinite(unorm)) rankHalf(u, *packed, exclude, spec, static_cast<int32_t>(cap), top, ws, unorm), done = true;
+    }
+    if (!done) scanPanels(u, packed->panels(), width, d, nItems, top);
   }
   const int len = top.finish();
   Candidate* c = ws.heap.data();
@@ -370,6 +583,7 @@ PackedItems::PackedItems(const MatrixView& items, int threads)
     }
   });
   buildHalf(items, nPanels, threads);
+  buildQuant(items, threads);
 }
 
 namespace {
@@ -420,6 +634,82 @@ void PackedItems::buildHalf(const MatrixView& items, int64_t nPanels, int thread
       }
     }
   });
+}
+
+void PackedItems::buildQuant(const MatrixView& items, int threads) {
+  using namespace quant;
+  const int32_t w = width_, n = rows_;
+  if (w > kMaxQuantWidth || n == 0) return;
+  for (int64_t j = 0; j < static_cast<int64_t>(n) * w; ++j)
+    if (!std::isfinite(items.data[j]) || std::fabs(items.data[j]) > 1e30f) return;  // no int8 route
+  const int G = groups(w);
+  const int64_t bb = blockBytes(w), nb = blockCount(n);
+  quant_.assign(static_cast<size_t>(nb * bb + 64), 0);
+  quantOffset_ = (64 - reinterpret_cast<uintptr_t>(quant_.data()) % 64) % 64;
+  uint8_t* base = quant_.data() + quantOffset_;
+  std::vector<float> norms(static_cast<size_t>(nb)), scales(static_cast<size_t>(nb), INFINITY);  // per block: max n_i, min s_i > 0
+  parallelChunks(nb, resolveThreads(threads, nb), [&](int64_t begin, int64_t end, int) {
+    for (int64_t blk = begin; blk < end; ++blk) {
+      uint8_t* b = base + blk * bb;
+      std::memset(b, 128, static_cast<size_t>(G) * 64);  // q = 0
+      float* meta = reinterpret_cast<float*>(b + G * 64);
+      float maxNorm = 0;
+      for (int j = 0; j < kQB; ++j) {
+        const int64_t item = blk * kQB + j;
+        if (item >= n) break;
+        const float* v = items.data + item * w;
+        float maxabs = 0;
+        for (int32_t p = 0; p < w; ++p) maxabs = std::max(maxabs, std::fabs(v[p]));
+        float s = maxabs / 127.0f;
+        if (!(s >= std::numeric_limits<float>::min())) s = 0;
+        double n2 = 0, r2 = 0, t2 = 0;
+        for (int32_t p = 0; p < w; ++p) {
+          const int qv = s > 0 ? static_cast<int>(std::max(-127.0f, std::min(127.0f, std::nearbyint(v[p] / s)))) : 0;
+          b[(p / 4) * 64 + j * 4 + p % 4] = static_cast<uint8_t>(qv + 128);
+          const double t = static_cast<double>(s) * qv, x = v[p];
+          n2 += x * x, r2 += (x - t) * (x - t), t2 += t * t;
+        }
+        meta[j] = s;
+        meta[16 + j] = up(std::sqrt(n2));
+        meta[32 + j] = up(std::sqrt(r2) + 5 * kEps * std::sqrt(t2));
+        maxNorm = std::max(maxNorm, meta[16 + j]);
+        if (s > 0) scales[blk] = std::min(scales[blk], s);
+      }
+      norms[blk] = maxNorm;
+    }
+  });
+  quantMaxNorm_ = *std::max_element(norms.begin(), norms.end());
+  quantMinScale_ = *std::min_element(scales.begin(), scales.end());
+  if (!std::isfinite(quantMinScale_)) quantMinScale_ = 0;  // every item zero
+}
+
+void setServingScan(ServingScan scan) { gScan.store(static_cast<int>(scan), std::memory_order_relaxed); }
+ServingScan servingScan() { return static_cast<ServingScan>(gScan.load(std::memory_order_relaxed)); }
+bool quantScanSupported() { return quant::cpuOk(); }
+
+const char* servingScanName(const PackedItems& items) {
+  if (items.quantBlocks() && quant::cpuOk()) return "int8";
+  return items.halfPanels() ? "bf16" : "float";
+}
+
+bool quantScoreBounds(const PackedItems& items, const float* user, float* approx, float* bound) {
+  using namespace quant;
+  if (!items.quantBlocks()) return false;
+  const int32_t w = items.width(), n = items.rows();
+  std::vector<int8_t> c(static_cast<size_t>(groups(w)) * 4);
+  Query q;
+  if (!prepare(user, w, items.quantMaxNorm(), items.quantMinScale(), c.data(), q)) return false;
+  const int64_t bb = blockBytes(w);
+  for (int32_t i = 0; i < n; ++i) {
+    const uint8_t* b = items.quantBlocks() + (i / kQB) * bb;
+    const int j = i % kQB;
+    int32_t acc = -q.corr;
+    for (int32_t p = 0; p < groups(w) * 4; ++p) acc += static_cast<int32_t>(b[(p / 4) * 64 + j * 4 + p % 4]) * c[p];
+    float meta[3];
+    for (int t = 0; t < 3; ++t) std::memcpy(&meta[t], b + groups(w) * 64 + (16 * t + j) * 4, 4);
+    finish(acc, q, meta[0], meta[1], meta[2], approx[i], bound[i]);
+  }
+  return true;
 }
 
 int32_t retrieveOne(const PackedItems& items, const float* user, const int32_t* exclude, int64_t nExclude,

@@ -285,3 +285,169 @@ TEST(retrieve_one_bf16_route_exact_on_near_ties) {
     }
   }
 }
+
+// ---- The certified int8 route (and the route switch) ----------------------------------------
+namespace {
+
+// Adversarial tables for the certified routes. 0: standard normal; 1: near-ties (three base
+// items scaled by 1 + 1e-6 j, exact duplicates among them); 2: item norms spread over 10^-4..10^4
+// and one item of norm ~1e25, users scaled by 1e5; 3: spiky items (one coordinate 1e3, the rest
+// ~1e-3, which int8 rounds to zero), subnormal values and zero vectors; 4: integer-valued (exact
+// scores, many ties); 5: users so large that ||u|| max ||x|| > 1e36 (the int8 route must decline);
+// 6: tiny items and users (scale product below 2^-100: the route must decline); 7: small items and
+// users (1e-12 each: the route serves them).
+Problem adversarial(int variant, int32_t nItems, int32_t dim, uint64_t seed) {
+  Problem p = evaltest::randomProblem(24, nItems, dim, variant == 4, seed);
+  rf::Rng rng(seed, 1);
+  if (variant == 1)
+    for (int32_t i = 0; i < nItems; ++i)
+      for (int32_t q = 0; q < dim; ++q)
+        p.V[i * dim + q] = p.V[(i % 3) * dim + q] * (1.0f + 1e-6f * static_cast<float>(i % 13 < 4 ? 0 : i % 97));
+  if (variant == 2) {
+    for (int32_t i = 0; i < nItems; ++i) {
+      const float s = static_cast<float>(std::pow(10.0, 8 * rng.uniform() - 4));
+      for (int32_t q = 0; q < dim; ++q) p.V[i * dim + q] *= s;
+    }
+    for (int32_t q = 0; q < dim; ++q) p.V[7 * dim + q] = 1e24f * (q % 2 ? 1 : -1);
+    for (auto& x : p.U) x *= 1e5f;
+  }
+  if (variant == 3) {
+    for (int32_t i = 0; i < nItems; ++i)
+      for (int32_t q = 0; q < dim; ++q) {
+        float& x = p.V[i * dim + q];
+        if (i % 11 == 0) x = 0;                                       // zero vectors
+        else if (i % 11 == 1) x = 1e-41f * static_cast<float>(q % 5);  // subnormal
+        else x = q == i % dim ? 1e3f : 1e-3f * x;                     // one spike
+      }
+    for (int32_t q = 0; q < dim; ++q) p.U[q] = q == 0 ? 1.0f : 1e-39f;  // a user with subnormal coordinates
+  }
+  if (variant == 5) {
+    for (auto& x : p.U) x *= 1e20f;
+    for (auto& x : p.V) x *= 1e17f;
+  }
+  if (variant == 6 || variant == 7) {
+    const float f = variant == 6 ? 1e-18f : 1e-12f;
+    for (auto& x : p.U) x *= f;
+    for (auto& x : p.V) x *= f;
+  }
+  return p;
+}
+
+// Every float score S_i of the exact path (the tiled full-width ranking with k = all items).
+std::vector<float> exactScores(const Problem& p, int32_t u) {
+  rf::RetrievalSpec s;
+  s.k = p.nItems;
+  std::vector<int32_t> items(p.nItems);
+  std::vector<float> scores(p.nItems), byItem(p.nItems);
+  rf::retrieveTopK(p.users(), p.items(), &u, 1, s, items.data(), scores.data());
+  for (int32_t r = 0; r < p.nItems; ++r) byItem[items[r]] = scores[r];
+  return byItem;
+}
+
+}  // namespace
+
+// The certificate itself: fl(A_i - E_i) <= S_i <= fl(A_i + E_i) for every item and user, with S_i
+// the exact path's float score, and |A_i - u.x_i| <= E_i against the double dot product, on every
+// adversarial table and widths that take each kernel variant (G = 16, 8 and the generic loop).
+TEST(retrieve_int8_bound_is_sound) {
+  int checked = 0;
+  double worst = 0;  // the largest |A - S| / E seen (must stay <= 1)
+  for (int variant = 0; variant < 8; ++variant)
+    for (int32_t dim : {64, 32, 19, 3, 130}) {
+      const Problem p = adversarial(variant, 301, dim, 70 + variant * 7 + dim);
+      const rf::PackedItems packed(p.items());
+      CHECK(packed.quantBlocks() != nullptr);
+      std::vector<float> A(p.nItems), E(p.nItems);
+      for (int32_t u = 0; u < p.nUsers; ++u) {
+        const bool ok = rf::quantScoreBounds(packed, p.U.data() + u * dim, A.data(), E.data());
+        CHECK_EQ(ok, variant != 5 && variant != 6);  // 5 could overflow, 6 underflow: the route declines
+        if (!ok) continue;
+        const std::vector<float> S = exactScores(p, u);
+        for (int32_t i = 0; i < p.nItems; ++i) {
+          const float hi = A[i] + E[i], lo = A[i] - E[i];
+          const double ex = dotPrefix(p, u, i, dim);
+          if (!(lo <= S[i] && S[i] <= hi) || !(std::fabs(A[i] - ex) <= E[i]))
+            rftest::failAt(__FILE__, __LINE__, "variant " + std::to_string(variant) + " d" + std::to_string(dim) + " user " +
+                                                   std::to_string(u) + " item " + std::to_string(i) + ": S " +
+                                                   std::to_string(S[i]) + " outside [" + std::to_string(lo) + ", " +
+                                                   std::to_string(hi) + "]");
+          if (E[i] > 0) worst = std::max(worst, std::fabs(A[i] - static_cast<double>(S[i])) / E[i]);
+          ++checked;
+        }
+      }
+    }
+  CHECK(checked > 100000);
+  CHECK(worst <= 1.0);
+}
+
+// The bound is useful, not just sound: on a standard normal table at d = 64 it is within a few
+// percent of ||u|| ||x|| (so the scan skips nearly every item).
+TEST(retrieve_int8_bound_is_tight_on_normal_data) {
+  const Problem p = evaltest::randomProblem(8, 500, 64, false, 91);
+  const rf::PackedItems packed(p.items());
+  std::vector<float> A(p.nItems), E(p.nItems);
+  for (int32_t u = 0; u < p.nUsers; ++u) {
+    CHECK(rf::quantScoreBounds(packed, p.U.data() + u * 64, A.data(), E.data()));
+    double un = 0;
+    for (int q = 0; q < 64; ++q) un += static_cast<double>(p.U[u * 64 + q]) * p.U[u * 64 + q];
+    for (int32_t i = 0; i < p.nItems; ++i) {
+      double xn = 0;
+      for (int q = 0; q < 64; ++q) xn += static_cast<double>(p.V[i * 64 + q]) * p.V[i * 64 + q];
+      CHECK(E[i] < 0.05 * std::sqrt(un * xn));
+    }
+  }
+}
+
+// Every route (forced), on every adversarial table, with exclusions and a deny list, returns
+// exactly the exact path's top-k: the same items (ties to the lower id) and bit-identical scores;
+// on integer-valued tables also the double-precision reference's items.
+TEST(retrieve_one_every_route_exact_on_adversarial_tables) {
+  const rf::ServingScan routes[] = {rf::ServingScan::kFloat, rf::ServingScan::kBf16, rf::ServingScan::kInt8,
+                                    rf::ServingScan::kAuto};
+  for (int variant = 0; variant < 8; ++variant)
+    for (int32_t dim : {64, 19}) {
+      const Problem p = adversarial(variant, 1003, dim, 80 + variant * 3 + dim);
+      const rf::PackedItems packed(p.items(), 2);
+      std::vector<int32_t> q, deny;
+      for (int32_t u = 0; u < p.nUsers; ++u) q.push_back(u);
+      for (int32_t i = 0; i < p.nItems; i += 9) deny.push_back(i);
+      deny.push_back(7);  // the huge item of variant 2
+      std::sort(deny.begin(), deny.end());
+      deny.erase(std::unique(deny.begin(), deny.end()), deny.end());
+      for (int32_t k : {1, 10, 64}) {
+        for (int withDeny = 0; withDeny < 2; ++withDeny) {
+          rf::RetrievalSpec s;
+          s.k = k, s.exclude = &p.train;
+          if (withDeny) s.deny = deny.data(), s.nDeny = static_cast<int64_t>(deny.size());
+          const Lists tiled = run(p, q, s);
+          const Lists want = variant == 4 ? naive(p, q, s) : tiled;
+          for (rf::ServingScan r : routes) {
+            rf::setServingScan(r);
+            const Lists one = runOne(p, packed, q, s);
+            rf::setServingScan(rf::ServingScan::kAuto);
+            const std::string what = "variant " + std::to_string(variant) + " d" + std::to_string(dim) + " k" +
+                                     std::to_string(k) + " route " + std::to_string(static_cast<int>(r));
+            if (one.items != tiled.items || one.items != want.items) rftest::failAt(__FILE__, __LINE__, what + ": items");
+            if (std::memcmp(one.scores.data(), tiled.scores.data(), sizeof(float) * one.scores.size()) != 0)
+              rftest::failAt(__FILE__, __LINE__, what + ": scores differ bitwise");
+          }
+        }
+      }
+    }
+}
+
+// Tables the int8 route must refuse (a value too large to certify), and the route names.
+TEST(retrieve_int8_route_availability) {
+  Problem p = evaltest::randomProblem(2, 40, 8, false, 95);
+  {
+    const rf::PackedItems packed(p.items());
+    CHECK(packed.quantBlocks() != nullptr);
+    CHECK(std::string(rf::servingScanName(packed)) == (rf::quantScanSupported() ? "int8" : "bf16"));
+  }
+  p.V[3] = 3e31f;
+  const rf::PackedItems packed(p.items());
+  CHECK(packed.quantBlocks() == nullptr);
+  CHECK(std::string(rf::servingScanName(packed)) == "float");
+  std::vector<float> A(40), E(40);
+  CHECK(!rf::quantScoreBounds(packed, p.U.data(), A.data(), E.data()));
+}

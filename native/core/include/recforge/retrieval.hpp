@@ -37,7 +37,9 @@ struct RetrievalSpec {
 // bound |A_i - S_i| <= ||u|| * w_i against the float score S_i the tiled path computes (w_i covers
 // the bf16 rounding of item i and the float rounding of both sums); only the items whose interval
 // can reach the k-th best lower bound are rescored exactly, from the row-major table. The result
-// is the exact top-k with bit-identical scores.
+// is the exact top-k with bit-identical scores. On CPUs with AVX-512 VNNI an int8 copy (per-item
+// scales, 1 byte per coordinate) takes the bf16 copy's place with the same scheme and its own
+// certified bound (quantization error of item and query, see retrieval.cpp); see ServingScan.
 //
 // `items` must outlive the PackedItems: the exact rescoring reads its rows.
 class PackedItems {
@@ -53,6 +55,12 @@ class PackedItems {
   // holds non-finite values or values too large for bf16.
   const uint32_t* halfPanels() const { return half_.empty() ? nullptr : half_.data(); }
   const float* halfBounds() const { return bound_.data(); }
+  // The int8 blocks (see QuantBlocks in retrieval.cpp); null when the table cannot take them
+  // (non-finite or huge values, width > kMaxQuantWidth).
+  static constexpr int32_t kMaxQuantWidth = 4096;
+  const uint8_t* quantBlocks() const { return quant_.empty() ? nullptr : quant_.data() + quantOffset_; }
+  float quantMaxNorm() const { return quantMaxNorm_; }    // an upper bound on every item's norm
+  float quantMinScale() const { return quantMinScale_; }  // the smallest nonzero item scale (0: none)
 
  private:
   int32_t rows_ = 0, width_ = 0;
@@ -61,8 +69,32 @@ class PackedItems {
   const float* panels_ = nullptr;
   std::vector<uint32_t> half_;
   std::vector<float> bound_;
+  std::vector<uint8_t> quant_;
+  size_t quantOffset_ = 0;  // to the first 64-byte boundary of quant_
+  float quantMaxNorm_ = 0, quantMinScale_ = 0;
   void buildHalf(const MatrixView& items, int64_t nPanels, int threads);
+  void buildQuant(const MatrixView& items, int threads);
 };
+
+// Which scan serves a full-width retrieveOne query without allow list or shortlist. kAuto picks
+// the fastest certified route the CPU and the table support (int8 with AVX-512 VNNI, else bf16,
+// else the float panels); the others force a route where it is available (else the float
+// panels). Every route returns the same exact result; the setting exists for A/B benchmarks and
+// tests. Process-wide.
+enum class ServingScan : int { kAuto = 0, kFloat = 1, kBf16 = 2, kInt8 = 3 };
+void setServingScan(ServingScan scan);
+ServingScan servingScan();
+// The route kAuto resolves to for `items` on this CPU ("int8", "bf16" or "float").
+const char* servingScanName(const PackedItems& items);
+// True when this CPU runs the int8 kernel (AVX-512 VNNI).
+bool quantScanSupported();
+
+// For tests of the int8 route's certificate: the approximate score A_i and the bound E_i of every
+// item for `user` (n = items.rows() each), such that |A_i - S_i| <= E_i for the float score S_i
+// the exact path computes (and the rounded A_i +- E_i bracket S_i). Computed by the same scalar
+// formulas the kernel vectorizes (integer dot products are exact). False (nothing written) when
+// the route is unavailable for this table or user.
+bool quantScoreBounds(const PackedItems& items, const float* user, float* approx, float* bound);
 
 // For each query q (a row of `users`), writes its top min(k, candidates) items best first to
 // outItems[q * k ..] and their scores (the dim-prefix score, or the full-width score after a
