@@ -126,6 +126,7 @@ export interface RawEmbeddingSide {
   clusters?: number;
   ratio?: number;
   residual?: boolean;
+  hot?: number;
 }
 
 /** Native embedding config of a LightGCN model: both sides and the CEL schedule. */
@@ -136,6 +137,8 @@ export interface RawEmbedding {
   splitEvery: number;
   reassignEvery: number;
   candidates: number;
+  reassignMinGain?: number;
+  reassignEpochs?: number;
 }
 
 /** A clustered table as the addon exchanges it. */

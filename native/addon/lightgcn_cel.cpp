@@ -24,6 +24,7 @@ rf::SideEmbedding parseSide(const Napi::Object& parent, const char* key) {
   if (!o.Get("clusters").IsUndefined()) s.budget.clusters = int32Field(o, "clusters", INT32_MIN, INT32_MAX, 0);
   if (!o.Get("ratio").IsUndefined()) s.budget.ratio = numberArg(o.Get("ratio"), "embedding.ratio");
   s.residual = boolArg(o.Get("residual"), "embedding.residual", false);
+  s.hot = finiteField(o, "hot", 0.0, 0, false);
   return s;
 }
 
@@ -58,6 +59,7 @@ std::optional<CelConfig> parseCelConfig(const Napi::Value& v) {
   s.powerIterations = int32Field(o, "iterations", 1, 10000, s.powerIterations);
   s.residualLambda = finiteField(o, "residualLambda", s.residualLambda, 0, false);
   s.reassignEpochs = int32Field(o, "reassignEpochs", 0, INT32_MAX, s.reassignEpochs);
+  s.reassignMinGain = finiteField(o, "reassignMinGain", s.reassignMinGain, 0, false);
   return c;
 }
 

@@ -50,11 +50,14 @@ CelModel CelModel::create(const BipartiteGraph& g, LightGcnModel& model, const S
       fail(err.code(), std::string(name) + " embedding: " + err.what());
     }
     const auto deg = degrees(s == 0 ? g.userItems : g.itemUsers);
-    const ClusterInit init = e.kind == EmbeddingKind::kClustered ? ClusterInit::kSingle
+    if (!(e.hot >= 0 && e.hot <= 1) || (e.hot > 0 && e.kind != EmbeddingKind::kClustered))
+      fail(code::kInvalidArgument, std::string(name) + " embedding: hot must be in [0, 1], for a clustered table only");
+    const int32_t hot = static_cast<int32_t>(std::floor(e.hot * capacity));
+    const ClusterInit init = e.kind == EmbeddingKind::kClustered ? (hot > 0 ? ClusterInit::kHotTail : ClusterInit::kSingle)
                              : e.kind == EmbeddingKind::kHashed  ? ClusterInit::kHashed
                                                                  : ClusterInit::kFrequency;
     cel.table[s] = ClusteredTable::create(n, model.config.dim, capacity, init, rows, e.residual,
-                                          hash3(seed, kHashSide, static_cast<uint64_t>(s)), deg.data());
+                                          hash3(seed, kHashSide, static_cast<uint64_t>(s)), deg.data(), hot);
   }
   cel.materialize(model);
   return cel;
@@ -92,8 +95,9 @@ CelTrainer::CelTrainer(const BipartiteGraph& g, LightGcnModel& model, CelModel& 
                        const CelSchedule& schedule)
     : graph_(g), model_(model), cel_(cel), opt_(o), schedule_(schedule) {
   if (schedule.splitEvery < 0 || schedule.reassignEvery < 0 || schedule.candidates < 1 || schedule.powerIterations < 1 ||
-      schedule.minMembers < 2 || !(schedule.residualLambda >= 0) || schedule.reassignEpochs < 0)
-    fail(code::kInvalidArgument, "bad CEL schedule (splitEvery/reassignEvery >= 0, candidates >= 1, iterations >= 1, minMembers >= 2, residualLambda >= 0)");
+      schedule.minMembers < 2 || !(schedule.residualLambda >= 0) || schedule.reassignEpochs < 0 ||
+      !(schedule.reassignMinGain >= 0 && schedule.reassignMinGain < 1))
+    fail(code::kInvalidArgument, "bad CEL schedule (splitEvery/reassignEvery >= 0, candidates >= 1, iterations >= 1, minMembers >= 2, residualLambda >= 0, reassignMinGain in [0, 1))");
   cel.materialize(model, o.threads);
   TrainOptions inner = o;
   inner.optimizer = OptimizerKind::kSgd;  // the inner trainer only computes gradients: no moments
@@ -298,6 +302,7 @@ void CelTrainer::reassign(int s) {
   ro.seed = hash3(opt_.seed, 0xCE13, static_cast<uint64_t>(s));
   ro.round = round;
   ro.threads = opt_.threads;
+  ro.minGain = schedule_.reassignMinGain;
   counters_.moves += reassignRound(cel_.table[s], own, back, data, ro);
   ++counters_.reassignRounds;
 }

@@ -113,3 +113,55 @@ TEST(cel_clustered_training_is_deterministic_uses_its_budget_and_learns) {
     CHECK(kind == rf::EmbeddingKind::kClustered ? used >= 5 : used == 10);
   }
 }
+
+TEST(cel_hot_start_keeps_pinned_rows_is_deterministic_and_learns) {
+  auto g = syntheticGraph(150, 100);
+  auto run = [&](int threads, uint64_t seed, double* first, double* last, rf::CelModel* keep) {
+    auto model = rf::LightGcnModel::create(rftest::modelConfig(g, 16, 0, 0.1, 2), threads);
+    auto items = side(rf::EmbeddingKind::kClustered, 20);
+    items.hot = 0.5;
+    auto cel = rf::CelModel::create(g, model, side(rf::EmbeddingKind::kFull), items, seed);
+    CHECK_EQ(cel.table[1].pinned, 10);
+    const auto start = cel.table[1].assign;
+    rf::TrainOptions o;
+    o.batchSize = 128;
+    o.adam.lr = 0.01;
+    o.threads = threads;
+    o.seed = seed;
+    rf::CelSchedule sc;
+    sc.splitEvery = 2;
+    sc.reassignEvery = 5;
+    sc.reassignMinGain = 0.01;
+    rf::CelTrainer t(g, model, cel, o, sc);
+    for (int e = 0; e < 8; ++e) {
+      const double l = t.trainEpoch(e);
+      if (first && e == 0) *first = l;
+      if (last) *last = l;
+    }
+    for (int32_t i = 0; i < 100; ++i)  // pinned entities stay, nobody joins them
+      if (start[i] < 10 || cel.table[1].assign[i] < 10) CHECK_EQ(cel.table[1].assign[i], start[i]);
+    cel.table[1].validate();
+    if (keep) *keep = cel;
+    std::vector<float> out = model.ego;
+    for (int32_t a : cel.table[1].assign) out.push_back(static_cast<float>(a));
+    return out;
+  };
+  rftest::checkSeedDeterminism([&](int threads, uint64_t seed) { return run(threads, seed, nullptr, nullptr, nullptr); });
+  double first = 0, last = 0;
+  rf::CelModel cel;
+  run(2, 1, &first, &last, &cel);
+  CHECK(last < first - 0.02);
+  CHECK(cel.table[1].usedClusters() >= 15);  // the tail grew into the free rows
+  // hot outside [0, 1] or on a non-clustered table, and minGain >= 1, are rejected.
+  auto m = rf::LightGcnModel::create(rftest::modelConfig(g, 4, 0, 0.1, 3));
+  auto bad = side(rf::EmbeddingKind::kClustered, 20);
+  bad.hot = 1.5;
+  CHECK_THROWS_CODE(rf::CelModel::create(g, m, side(rf::EmbeddingKind::kFull), bad, 1), rf::code::kInvalidArgument);
+  bad = side(rf::EmbeddingKind::kFrequency, 20);
+  bad.hot = 0.5;
+  CHECK_THROWS_CODE(rf::CelModel::create(g, m, side(rf::EmbeddingKind::kFull), bad, 1), rf::code::kInvalidArgument);
+  auto ok = rf::CelModel::create(g, m, side(rf::EmbeddingKind::kFull), side(rf::EmbeddingKind::kClustered, 20), 1);
+  rf::CelSchedule sc;
+  sc.reassignMinGain = 1.0;
+  CHECK_THROWS_CODE(rf::CelTrainer(g, m, ok, rf::TrainOptions{}, sc), rf::code::kInvalidArgument);
+}

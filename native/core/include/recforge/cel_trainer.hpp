@@ -27,6 +27,10 @@ struct SideEmbedding {
   EmbeddingKind kind = EmbeddingKind::kFull;
   ClusterBudget budget;   // ignored for kFull
   bool residual = false;  // e_i = W[a(i)] + delta_i (kClustered / kHashed / kFrequency)
+  // kClustered: the share of the budget, in [0, 1], given to the most interacted entities as
+  // pinned own rows (floor(hot x C), at most C - 1); CEL clusters the rest starting from one row.
+  // 0: the paper's top-down start from one cluster.
+  double hot = 0;
 };
 
 // The clustered tables of one model: [0] users, [1] items.
@@ -60,6 +64,8 @@ struct CelSchedule {
   double residualLambda = 1e-4;  // L2 towards zero on a residual row, per occurrence in a batch
   // Stop reassigning after this many epochs (0: never stop).
   int32_t reassignEpochs = 0;
+  // Reassignment damping (ReassignOptions::minGain): the relative loss drop a move needs.
+  double reassignMinGain = 0;
 };
 
 struct CelCounters {
