@@ -116,5 +116,8 @@ describe('clustered embedding tables', () => {
     expect(run(['--embedding', 'hashed'])).toBe(2);  // no budget
     expect(run(['--compression', '4'])).toBe(2);     // budget without a shared kind
     expect(run(['--embedding', 'hashed', '--compression', '4', '--clusters', '3'])).toBe(2);
+    expect(run(['--embedding', 'clustered', '--compression', '4', '--hot', '0.5'])).toBe(0);
+    expect(run(['--embedding', 'frequency', '--compression', '4', '--hot', '0.5'])).toBe(2);  // hot: clustered only
+    expect(run(['--hot', '0.5'])).toBe(2);
   });
 });
