@@ -51,6 +51,12 @@ export interface EmbeddingTableOptions {
   reassignMinGain?: number;
   /** CEL: stop reassigning after this many epochs (default 0: never stop). */
   reassignEpochs?: number;
+  /**
+   * A per-entity scalar score offset on the shared side (MF-BPR only, one shared side): the last
+   * coordinate of its rows is the entity's own bias and the other side's last coordinate is held
+   * at 1, so members of a cluster no longer score identically. Costs 4 bytes per entity.
+   */
+  bias?: boolean;
 }
 
 /** {@link EmbeddingTableOptions} as validated and stored in the model's config. */
@@ -79,6 +85,8 @@ export interface ResolvedEmbedding {
   readonly reassignMinGain: number;
   /** CEL schedule: epochs with reassignment (0: all). */
   readonly reassignEpochs: number;
+  /** Per-entity score offset on the shared side. */
+  readonly bias?: boolean;
 }
 
 /** One side's table as the model holds it (see {@link LightGCN.clusters}). */
@@ -97,6 +105,8 @@ export interface ClusterTable {
   centers: Float32Array;
   /** Per-entity residuals, entities x dim (when enabled). */
   residual?: Float32Array;
+  /** Per-entity score offsets, entities values (when enabled). */
+  bias?: Float32Array;
 }
 
 /** The clustered tables of a model and what the cluster steps did. */
@@ -148,6 +158,7 @@ export function resolveEmbedding(o: EmbeddingTableOptions | undefined): Resolved
     hot: numberOption('embedding.hot', o.hot, 0, 0),
     reassignMinGain: numberOption('embedding.reassignMinGain', o.reassignMinGain, 0, 0),
     reassignEpochs: intOption('embedding.reassignEpochs', o.reassignEpochs, 0, 2147483647, 0),
+    ...(o.bias ? { bias: boolOption('embedding.bias', o.bias, false) } : {}),
     ...(o.clusters !== undefined ? { clusters: intOption('embedding.clusters', o.clusters, 1, 2147483647, NaN) } : {}),
     ...(o.ratio !== undefined ? { ratio: numberOption('embedding.ratio', o.ratio, 1, NaN) } : {}),
   };
@@ -162,6 +173,7 @@ export function resolveEmbedding(o: EmbeddingTableOptions | undefined): Resolved
 export function rawEmbedding(e: ResolvedEmbedding): RawEmbedding {
   const side: RawEmbeddingSide = { kind: e.kind, residual: e.residual };
   if (e.kind === 'clustered' && e.hot > 0) side.hot = e.hot;
+  if (e.bias) side.bias = true;
   if (e.clusters !== undefined) side.clusters = e.clusters;
   if (e.ratio !== undefined) side.ratio = e.ratio;
   const full: RawEmbeddingSide = { kind: 'full' };

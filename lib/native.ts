@@ -127,6 +127,7 @@ export interface RawEmbeddingSide {
   ratio?: number;
   residual?: boolean;
   hot?: number;
+  bias?: boolean;
 }
 
 /** Native embedding config of a LightGCN model: both sides and the CEL schedule. */
@@ -150,6 +151,7 @@ export interface RawClusterTable {
   assign: Int32Array;
   centers: Float32Array;
   residual?: Float32Array;
+  bias?: Float32Array;
 }
 
 /** Native LightGCN / MF-BPR model (see native/addon/lightgcn.hpp). */
@@ -174,8 +176,8 @@ export interface NativeLightGcn {
   clusters(): { users: RawClusterTable; items: RawClusterTable;
     counters: { splits: number; splitRounds: number; moves: number; reassignRounds: number } } | undefined;
   /** Replaces the clustered tables (assign, centers, residual per side) and re-gathers the layer-0 table. */
-  importClusters(tables: { users: Pick<RawClusterTable, 'assign' | 'centers' | 'residual'>;
-    items: Pick<RawClusterTable, 'assign' | 'centers' | 'residual'> }): void;
+  importClusters(tables: { users: Pick<RawClusterTable, 'assign' | 'centers' | 'residual' | 'bias'>;
+    items: Pick<RawClusterTable, 'assign' | 'centers' | 'residual' | 'bias'> }): void;
   info(): { users: number; items: number; dim: number; layers: number; initStd: number; init: 'normal' | 'xavier'; seed: number;
     trainer: boolean; device?: 'cpu' | 'cuda'; busy: boolean };
   dispose(): void;

@@ -96,6 +96,27 @@ describe('clustered embedding tables', () => {
     back.dispose();
   });
 
+  it('bias: a per-item score offset on the shared side (MF only), saved and loaded', async () => {
+    const m = await MF.create(data, { dim: 8, seed: 2, embedding: { kind: 'frequency', clusters: 15, bias: true } });
+    await train(m);
+    const c = m.clusters()!;
+    expect(c.items.bias!.length).toBe(200);
+    expect(c.items.stateBytes).toBe(15 * 8 * 4 + 200 * 4 + 200 * 4);
+    const [users, items] = [await m.userEmbeddings(), await m.itemEmbeddings()];
+    for (let u = 0; u < 300; u++) expect(users.data[u * 8 + 7]).toBe(1);
+    for (let i = 0; i < 200; i++) expect(items.data[i * 8 + 7]).toBe(c.items.bias![i]);
+    expect(new Set(c.items.bias).size).toBeGreaterThan(50);  // tail members no longer tie
+    const file = path.join(dir, 'cel-bias.safetensors');
+    await saveModel(m, file);
+    const back = await loadModel(file, { family: 'lightgcn' });
+    expect([...back.clusters()!.items.bias!]).toEqual([...c.items.bias!]);
+    expect((await back.recommend(4, { k: 10 })).items).toEqual((await m.recommend(4, { k: 10 })).items);
+    await expect(LightGCN.create(data, { dim: 8, layers: 2, embedding: { kind: 'hashed', clusters: 15, bias: true } }))
+      .rejects.toMatchObject({ code: 'E_INVALID_ARG' });
+    m.dispose();
+    back.dispose();
+  });
+
   it('CLI: --embedding with --compression or --clusters, usage errors otherwise', () => {
     const cli = path.join(repoRoot, 'dist', 'cli', 'main.js');
     const train = path.join(dir, 'train.tsv');

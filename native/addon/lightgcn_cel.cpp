@@ -25,6 +25,7 @@ rf::SideEmbedding parseSide(const Napi::Object& parent, const char* key) {
   if (!o.Get("ratio").IsUndefined()) s.budget.ratio = numberArg(o.Get("ratio"), "embedding.ratio");
   s.residual = boolArg(o.Get("residual"), "embedding.residual", false);
   s.hot = finiteField(o, "hot", 0.0, 0, false);
+  s.bias = boolArg(o.Get("bias"), "embedding.bias", false);
   return s;
 }
 
@@ -38,6 +39,7 @@ Napi::Object tableObject(Napi::Env env, const rf::CelModel& cel, int side) {
   o.Set("assign", toInt32Array(env, std::vector<int32_t>(t.assign)));
   o.Set("centers", toFloat32Array(env, std::vector<float>(t.centers)));
   if (!t.residual.empty()) o.Set("residual", toFloat32Array(env, std::vector<float>(t.residual)));
+  if (!t.bias.empty()) o.Set("bias", toFloat32Array(env, std::vector<float>(t.bias)));
   return o;
 }
 
@@ -93,6 +95,9 @@ void celImportClusters(Napi::Env env, const std::shared_ptr<LightGcnState>& s, c
     tab.residual = t.Get("residual").IsUndefined() ? std::vector<float>{} : float32Vector(t.Get("residual"), "clusters.residual");
     if (tab.residual.empty() != s->cel->table[side].residual.empty())
       throwError(env, rf::code::kShape, std::string(key) + ": residual present in one of the model and the state only");
+    tab.bias = t.Get("bias").IsUndefined() ? std::vector<float>{} : float32Vector(t.Get("bias"), "clusters.bias");
+    if (tab.bias.empty() != s->cel->table[side].bias.empty())
+      throwError(env, rf::code::kShape, std::string(key) + ": bias present in one of the model and the state only");
   }
   next.materialize(s->model);  // validates (E_SHAPE / E_OUT_OF_RANGE) before anything changes
   *s->cel = std::move(next);

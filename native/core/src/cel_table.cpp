@@ -87,7 +87,7 @@ int32_t ClusteredTable::usedClusters() const {
 }
 
 int64_t ClusteredTable::parameterCount() const {
-  return static_cast<int64_t>(centers.size()) + static_cast<int64_t>(residual.size());
+  return static_cast<int64_t>(centers.size()) + static_cast<int64_t>(residual.size()) + static_cast<int64_t>(bias.size());
 }
 
 int64_t ClusteredTable::stateBytes() const { return parameterCount() * 4 + static_cast<int64_t>(assign.size()) * 4; }
@@ -99,6 +99,7 @@ void ClusteredTable::validate() const {
     fail(code::kShape, "cluster table size does not match capacity x dim");
   if (!residual.empty() && static_cast<int64_t>(residual.size()) != static_cast<int64_t>(entities) * dim)
     fail(code::kShape, "residual size does not match entities x dim");
+  if (!bias.empty() && static_cast<int64_t>(bias.size()) != entities) fail(code::kShape, "bias size does not match the entities");
   for (int32_t i = 0; i < entities; ++i)
     if (assign[i] < 0 || assign[i] >= capacity)
       fail(code::kOutOfRange, "entity " + std::to_string(i) + " is assigned to cluster " + std::to_string(assign[i]) +
@@ -115,17 +116,18 @@ void ClusteredTable::validate() const {
 
 void gatherAll(const ClusteredTable& t, float* out, int threads) {
   const int32_t d = t.dim;
-  const bool res = !t.residual.empty();
+  const bool res = !t.residual.empty(), bias = !t.bias.empty();
   parallelChunks(t.entities, resolveThreads(threads, t.entities / 4096 + 1), [&](int64_t i0, int64_t i1, int) {
     for (int64_t i = i0; i < i1; ++i) {
       const float* w = t.centers.data() + static_cast<int64_t>(t.assign[i]) * d;
       float* o = out + i * d;
       if (!res) {
         std::copy(w, w + d, o);
-        continue;
+      } else {
+        const float* r = t.residual.data() + i * d;
+        for (int32_t j = 0; j < d; ++j) o[j] = w[j] + r[j];
       }
-      const float* r = t.residual.data() + i * d;
-      for (int32_t j = 0; j < d; ++j) o[j] = w[j] + r[j];
+      if (bias) o[d - 1] = t.bias[i];
     }
   });
 }

@@ -189,3 +189,16 @@ TEST(cel_hot_tail_start_pins_the_most_interacted_entities) {
   CHECK_THROWS_CODE(rf::ClusteredTable::create(n, d, c, rf::ClusterInit::kHotTail, init.data(), false, 5, degree.data(), -1),
                     rf::code::kInvalidArgument);
 }
+
+TEST(cel_gather_with_bias_matches_naive) {
+  auto t = smallTable(true);
+  t.bias = rftest::randomTable(t.entities, 1, 0.3, 8);
+  std::vector<float> out(t.entities * t.dim);
+  rf::gatherAll(t, out.data(), 2);
+  for (int32_t i = 0; i < t.entities; ++i)
+    for (int32_t j = 0; j < t.dim; ++j)
+      CHECK_EQ(out[i * t.dim + j], j + 1 == t.dim ? t.bias[i] : t.centers[t.assign[i] * t.dim + j] + t.residual[i * t.dim + j]);
+  CHECK_EQ(t.parameterCount(), int64_t(3 * 3 + 7 * 3 + 7));
+  t.bias.pop_back();
+  CHECK_THROWS_CODE(t.validate(), rf::code::kShape);
+}

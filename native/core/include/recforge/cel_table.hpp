@@ -38,6 +38,10 @@ struct ClusteredTable {
   std::vector<float> centers;      // capacity x dim (rows nobody uses are kept, reusable by splits)
   std::vector<float> residual;     // empty, or entities x dim
   int32_t pinned = 0;              // clusters [0, pinned) are fixed singletons (kHotTail)
+  // Empty, or one scalar per entity: the last coordinate of e_i is bias[i] instead of the row's
+  // (a per-entity score offset when the other side's last coordinate is held at 1; see
+  // SideEmbedding::bias).
+  std::vector<float> bias;
 
   // Assignment by `init`; center c starts as initRows row c (initRows: >= capacity rows x dim,
   // e.g. the first rows of a seeded plain table). `degree` (entities values) is needed for
@@ -50,7 +54,7 @@ struct ClusteredTable {
   int32_t usedClusters() const;
   // Members per cluster (capacity values).
   std::vector<int32_t> clusterSizes() const;
-  // Float values the table stores (centers + residual), and its bytes with the int32 assignment.
+  // Float values the table stores (centers + residual + bias), and its bytes with the int32 assignment.
   int64_t parameterCount() const;
   int64_t stateBytes() const;
   // E_SHAPE / E_OUT_OF_RANGE when the arrays disagree or an assignment is outside [0, capacity)
@@ -58,7 +62,7 @@ struct ClusteredTable {
   void validate() const;
 };
 
-// out (entities x dim) = W[a(i)] (+ delta_i) for every entity.
+// out (entities x dim) = W[a(i)] (+ delta_i) for every entity; with a bias, out[i][dim-1] = bias[i].
 void gatherAll(const ClusteredTable& t, float* out, int threads = 0);
 
 // Scatter of per-entity gradients. rows: ascending entity ids (n of them, no duplicates); G is

@@ -31,6 +31,12 @@ struct SideEmbedding {
   // pinned own rows (floor(hot x C), at most C - 1); CEL clusters the rest starting from one row.
   // 0: the paper's top-down start from one cluster.
   double hot = 0;
+  // A per-entity scalar score offset for a shared table (MF-BPR only: layers == 0, dim >= 2, one
+  // side at most): the last coordinate of this side's rows is the entity's own bias b_i (cluster
+  // rows keep 0 there), and the other side's last coordinate is held at 1, so
+  // score(u, i) = <u, W[a(i)]> over dim - 1 coordinates + b_i. Separates members of a cluster
+  // (which otherwise score identically) for 4 bytes per entity.
+  bool bias = false;
 };
 
 // The clustered tables of one model: [0] users, [1] items.
