@@ -41,6 +41,22 @@ export interface EmbeddingTableOptions {
   reassignEvery?: number;
   /** CEL: clusters a reassignment compares per entity, its own included (default 8). */
   candidates?: number;
+  /**
+   * CEL: share of the row budget in [0, 1] given to the most interacted entities as pinned own
+   * rows (floor(hot x rows), at most rows - 1); the rest start in one shared row that splits and
+   * reassignment refine (default 0: the paper's top-down start from one cluster).
+   */
+  hot?: number;
+  /** CEL: relative loss drop in [0, 1) a reassignment move needs (default 0: any improvement). */
+  reassignMinGain?: number;
+  /** CEL: stop reassigning after this many epochs (default 0: never stop). */
+  reassignEpochs?: number;
+  /**
+   * A per-entity scalar score offset on the shared side (MF-BPR only, one shared side): the last
+   * coordinate of its rows is the entity's own bias and the other side's last coordinate is held
+   * at 1, so members of a cluster no longer score identically. Costs 4 bytes per entity.
+   */
+  bias?: boolean;
 }
 
 /** {@link EmbeddingTableOptions} as validated and stored in the model's config. */
@@ -63,6 +79,14 @@ export interface ResolvedEmbedding {
   readonly reassignEvery: number;
   /** CEL schedule: reassignment candidates. */
   readonly candidates: number;
+  /** CEL: pinned share of the rows for the most interacted entities. */
+  readonly hot: number;
+  /** CEL schedule: reassignment damping. */
+  readonly reassignMinGain: number;
+  /** CEL schedule: epochs with reassignment (0: all). */
+  readonly reassignEpochs: number;
+  /** Per-entity score offset on the shared side. */
+  readonly bias?: boolean;
 }
 
 /** One side's table as the model holds it (see {@link LightGCN.clusters}). */
@@ -81,6 +105,8 @@ export interface ClusterTable {
   centers: Float32Array;
   /** Per-entity residuals, entities x dim (when enabled). */
   residual?: Float32Array;
+  /** Per-entity score offsets, entities values (when enabled). */
+  bias?: Float32Array;
 }
 
 /** The clustered tables of a model and what the cluster steps did. */
@@ -129,20 +155,31 @@ export function resolveEmbedding(o: EmbeddingTableOptions | undefined): Resolved
     splitEvery: intOption('embedding.splitEvery', o.splitEvery, 0, 2147483647, 10),
     reassignEvery: intOption('embedding.reassignEvery', o.reassignEvery, 0, 2147483647, 50),
     candidates: intOption('embedding.candidates', o.candidates, 1, 65536, 8),
+    hot: numberOption('embedding.hot', o.hot, 0, 0),
+    reassignMinGain: numberOption('embedding.reassignMinGain', o.reassignMinGain, 0, 0),
+    reassignEpochs: intOption('embedding.reassignEpochs', o.reassignEpochs, 0, 2147483647, 0),
+    ...(o.bias ? { bias: boolOption('embedding.bias', o.bias, false) } : {}),
     ...(o.clusters !== undefined ? { clusters: intOption('embedding.clusters', o.clusters, 1, 2147483647, NaN) } : {}),
     ...(o.ratio !== undefined ? { ratio: numberOption('embedding.ratio', o.ratio, 1, NaN) } : {}),
   };
+  if (out.hot > 1) throw new RecforgeError('E_INVALID_ARG', `embedding.hot must be in [0, 1], got ${out.hot}`);
+  if (out.hot > 0 && kind !== 'clustered') throw new RecforgeError('E_INVALID_ARG', "embedding.hot applies to kind 'clustered' only");
+  if (out.reassignMinGain >= 1)
+    throw new RecforgeError('E_INVALID_ARG', `embedding.reassignMinGain must be in [0, 1), got ${out.reassignMinGain}`);
   return Object.freeze(out);
 }
 
 /** The native form: per side kind and budget, plus the CEL schedule. @internal */
 export function rawEmbedding(e: ResolvedEmbedding): RawEmbedding {
   const side: RawEmbeddingSide = { kind: e.kind, residual: e.residual };
+  if (e.kind === 'clustered' && e.hot > 0) side.hot = e.hot;
+  if (e.bias) side.bias = true;
   if (e.clusters !== undefined) side.clusters = e.clusters;
   if (e.ratio !== undefined) side.ratio = e.ratio;
   const full: RawEmbeddingSide = { kind: 'full' };
   return {
     users: e.tables === 'items' ? full : side, items: e.tables === 'users' ? full : side,
     online: e.online, splitEvery: e.splitEvery, reassignEvery: e.reassignEvery, candidates: e.candidates,
+    reassignMinGain: e.reassignMinGain ?? 0, reassignEpochs: e.reassignEpochs ?? 0,
   };
 }

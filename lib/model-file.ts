@@ -98,6 +98,7 @@ export interface ClusterTensors {
   assign: Int32Array;
   centers: Float32Array;
   residual?: Float32Array;
+  bias?: Float32Array;
 }
 
 const CEL_SIDES = ['users', 'items'] as const;
@@ -192,6 +193,7 @@ async function lightGcnBody(model: LightGCN, extras: ModelFileExtras, run: Async
       tensors[`cel_${side}_assign`] = new Tensor(t.assign, [n]);
       tensors[`cel_${side}_centers`] = new Tensor(t.centers, [t.capacity, dim]);
       if (t.residual) tensors[`cel_${side}_residual`] = new Tensor(t.residual, [n, dim]);
+      if (t.bias) tensors[`cel_${side}_bias`] = new Tensor(t.bias, [n]);
     }
   const metadata: Record<string, string> = {};
   if (extras.optimizer) {
@@ -390,6 +392,7 @@ export function parseModelFile(bytes: Uint8Array, file: string): ParsedModel {
       centers: tensor(`cel_${name}_centers`, 'float32', [clusterCapacity(embedding, n), dim]) as Float32Array,
     };
     if (embedding.residual) t.residual = tensor(`cel_${name}_residual`, 'float32', [n, dim]) as Float32Array;
+    if (embedding.bias) t.bias = tensor(`cel_${name}_bias`, 'float32', [n]) as Float32Array;
     return t;
   };
   return { family, config: config as LightGCNConfig, state, clusters: { users: side('users'), items: side('items') }, ...common };

@@ -127,6 +127,8 @@ export interface RawEmbeddingSide {
   clusters?: number;
   ratio?: number;
   residual?: boolean;
+  hot?: number;
+  bias?: boolean;
 }
 
 /** Native embedding config of a LightGCN model: both sides and the CEL schedule. */
@@ -137,6 +139,8 @@ export interface RawEmbedding {
   splitEvery: number;
   reassignEvery: number;
   candidates: number;
+  reassignMinGain?: number;
+  reassignEpochs?: number;
 }
 
 /** A clustered table as the addon exchanges it. */
@@ -148,6 +152,7 @@ export interface RawClusterTable {
   assign: Int32Array;
   centers: Float32Array;
   residual?: Float32Array;
+  bias?: Float32Array;
 }
 
 /** Fold-in options as the addon takes them (recforge/fold_in.hpp's FoldInSpec). */
@@ -206,8 +211,8 @@ export interface NativeLightGcn {
   clusters(): { users: RawClusterTable; items: RawClusterTable;
     counters: { splits: number; splitRounds: number; moves: number; reassignRounds: number } } | undefined;
   /** Replaces the clustered tables (assign, centers, residual per side) and re-gathers the layer-0 table. */
-  importClusters(tables: { users: Pick<RawClusterTable, 'assign' | 'centers' | 'residual'>;
-    items: Pick<RawClusterTable, 'assign' | 'centers' | 'residual'> }): void;
+  importClusters(tables: { users: Pick<RawClusterTable, 'assign' | 'centers' | 'residual' | 'bias'>;
+    items: Pick<RawClusterTable, 'assign' | 'centers' | 'residual' | 'bias'> }): void;
   info(): { users: number; items: number; dim: number; layers: number; initStd: number; init: 'normal' | 'xavier'; seed: number;
     trainer: boolean; device?: 'cpu' | 'cuda'; busy: boolean };
   dispose(): void;

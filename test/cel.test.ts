@@ -69,6 +69,54 @@ describe('clustered embedding tables', () => {
     for (const x of [plain, full, m, back]) x.dispose();
   });
 
+  it('hot: the most interacted items keep pinned own rows, the tail is clustered; saved and loaded', async () => {
+    for (const embedding of [{ kind: 'clustered', ratio: 10, hot: 1.5 }, { kind: 'frequency', ratio: 10, hot: 0.5 },
+      { kind: 'clustered', ratio: 10, reassignMinGain: 1 }, { kind: 'clustered', ratio: 10, hot: -0.1 }])
+      await expect(MF.create(data, { dim: 8, embedding: embedding as never })).rejects.toMatchObject({ code: 'E_INVALID_ARG' });
+    const m = await MF.create(data, { dim: 8, seed: 1, embedding: { kind: 'clustered', ratio: 10, hot: 0.5, reassignMinGain: 0.01, reassignEvery: 2, splitEvery: 1 } });
+    const deg = new Int32Array(200);
+    for (const i of data.train.items) deg[i]++;
+    const order = [...deg.keys()].sort((a, b) => deg[b] - deg[a] || a - b);
+    const before = m.clusters()!.items.assign.slice();
+    for (let k = 0; k < 200; k++) expect(before[order[k]]).toBe(k < 10 ? k : 10);
+    await train(m, 4);
+    const c = m.clusters()!;
+    for (let k = 0; k < 200; k++) {
+      if (k < 10) expect(c.items.assign[order[k]]).toBe(k);
+      else expect(c.items.assign[order[k]]).toBeGreaterThanOrEqual(10);
+    }
+    expect(c.items.used).toBeGreaterThan(11);
+    const file = path.join(dir, 'cel-hot.safetensors');
+    await saveModel(m, file);
+    const back = await loadModel(file, { family: 'lightgcn' });
+    expect(back.config.embedding).toEqual(m.config.embedding);
+    expect([...back.clusters()!.items.assign]).toEqual([...c.items.assign]);
+    expect((await back.recommend(4, { k: 10 })).items).toEqual((await m.recommend(4, { k: 10 })).items);
+    m.dispose();
+    back.dispose();
+  });
+
+  it('bias: a per-item score offset on the shared side (MF only), saved and loaded', async () => {
+    const m = await MF.create(data, { dim: 8, seed: 2, embedding: { kind: 'frequency', clusters: 15, bias: true } });
+    await train(m);
+    const c = m.clusters()!;
+    expect(c.items.bias!.length).toBe(200);
+    expect(c.items.stateBytes).toBe(15 * 8 * 4 + 200 * 4 + 200 * 4);
+    const [users, items] = [await m.userEmbeddings(), await m.itemEmbeddings()];
+    for (let u = 0; u < 300; u++) expect(users.data[u * 8 + 7]).toBe(1);
+    for (let i = 0; i < 200; i++) expect(items.data[i * 8 + 7]).toBe(c.items.bias![i]);
+    expect(new Set(c.items.bias).size).toBeGreaterThan(50);  // tail members no longer tie
+    const file = path.join(dir, 'cel-bias.safetensors');
+    await saveModel(m, file);
+    const back = await loadModel(file, { family: 'lightgcn' });
+    expect([...back.clusters()!.items.bias!]).toEqual([...c.items.bias!]);
+    expect((await back.recommend(4, { k: 10 })).items).toEqual((await m.recommend(4, { k: 10 })).items);
+    await expect(LightGCN.create(data, { dim: 8, layers: 2, embedding: { kind: 'hashed', clusters: 15, bias: true } }))
+      .rejects.toMatchObject({ code: 'E_INVALID_ARG' });
+    m.dispose();
+    back.dispose();
+  });
+
   it('CLI: --embedding with --compression or --clusters, usage errors otherwise', () => {
     const cli = path.join(repoRoot, 'dist', 'cli', 'main.js');
     const train = path.join(dir, 'train.tsv');
@@ -89,5 +137,8 @@ describe('clustered embedding tables', () => {
     expect(run(['--embedding', 'hashed'])).toBe(2);  // no budget
     expect(run(['--compression', '4'])).toBe(2);     // budget without a shared kind
     expect(run(['--embedding', 'hashed', '--compression', '4', '--clusters', '3'])).toBe(2);
+    expect(run(['--embedding', 'clustered', '--compression', '4', '--hot', '0.5'])).toBe(0);
+    expect(run(['--embedding', 'frequency', '--compression', '4', '--hot', '0.5'])).toBe(2);  // hot: clustered only
+    expect(run(['--hot', '0.5'])).toBe(2);
   });
 });

@@ -24,6 +24,8 @@ rf::SideEmbedding parseSide(const Napi::Object& parent, const char* key) {
   if (!o.Get("clusters").IsUndefined()) s.budget.clusters = int32Field(o, "clusters", INT32_MIN, INT32_MAX, 0);
   if (!o.Get("ratio").IsUndefined()) s.budget.ratio = numberArg(o.Get("ratio"), "embedding.ratio");
   s.residual = boolArg(o.Get("residual"), "embedding.residual", false);
+  s.hot = finiteField(o, "hot", 0.0, 0, false);
+  s.bias = boolArg(o.Get("bias"), "embedding.bias", false);
   return s;
 }
 
@@ -37,6 +39,7 @@ Napi::Object tableObject(Napi::Env env, const rf::CelModel& cel, int side) {
   o.Set("assign", toInt32Array(env, std::vector<int32_t>(t.assign)));
   o.Set("centers", toFloat32Array(env, std::vector<float>(t.centers)));
   if (!t.residual.empty()) o.Set("residual", toFloat32Array(env, std::vector<float>(t.residual)));
+  if (!t.bias.empty()) o.Set("bias", toFloat32Array(env, std::vector<float>(t.bias)));
   return o;
 }
 
@@ -58,6 +61,7 @@ std::optional<CelConfig> parseCelConfig(const Napi::Value& v) {
   s.powerIterations = int32Field(o, "iterations", 1, 10000, s.powerIterations);
   s.residualLambda = finiteField(o, "residualLambda", s.residualLambda, 0, false);
   s.reassignEpochs = int32Field(o, "reassignEpochs", 0, INT32_MAX, s.reassignEpochs);
+  s.reassignMinGain = finiteField(o, "reassignMinGain", s.reassignMinGain, 0, false);
   return c;
 }
 
@@ -91,6 +95,9 @@ void celImportClusters(Napi::Env env, const std::shared_ptr<LightGcnState>& s, c
     tab.residual = t.Get("residual").IsUndefined() ? std::vector<float>{} : float32Vector(t.Get("residual"), "clusters.residual");
     if (tab.residual.empty() != s->cel->table[side].residual.empty())
       throwError(env, rf::code::kShape, std::string(key) + ": residual present in one of the model and the state only");
+    tab.bias = t.Get("bias").IsUndefined() ? std::vector<float>{} : float32Vector(t.Get("bias"), "clusters.bias");
+    if (tab.bias.empty() != s->cel->table[side].bias.empty())
+      throwError(env, rf::code::kShape, std::string(key) + ": bias present in one of the model and the state only");
   }
   next.materialize(s->model);  // validates (E_SHAPE / E_OUT_OF_RANGE) before anything changes
   *s->cel = std::move(next);

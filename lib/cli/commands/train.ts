@@ -33,13 +33,13 @@ async function createModel(kind: string, flags: ParsedFlags, data: Dataset): Pro
   return Matryoshka.create(data, { ...options, levels: flags.levels as number[] | undefined, backbone: flags.backbone as 'mf' | undefined });
 }
 
-/** --embedding / --compression / --clusters / --cluster-tables / --residual as the embedding option. */
+/** --embedding / --compression / --clusters / --cluster-tables / --residual / --hot as the embedding option. */
 function embeddingFromFlags(flags: ParsedFlags): EmbeddingTableOptions | undefined {
   const kind = (flags.embedding as EmbeddingKind | undefined) ?? 'full';
   const budget = flags.compression !== undefined || flags.clusters !== undefined;
   if (kind === 'full') {
-    if (budget || flags['cluster-tables'] !== undefined || flags.residual === true)
-      throw new UsageError('--compression, --clusters, --cluster-tables and --residual need --embedding clustered|hashed|frequency');
+    if (budget || flags['cluster-tables'] !== undefined || flags.residual === true || flags.hot !== undefined)
+      throw new UsageError('--compression, --clusters, --cluster-tables, --residual and --hot need --embedding clustered|hashed|frequency');
     return undefined;
   }
   if ((flags.compression === undefined) === (flags.clusters === undefined))
@@ -47,6 +47,10 @@ function embeddingFromFlags(flags: ParsedFlags): EmbeddingTableOptions | undefin
   const out: EmbeddingTableOptions = { kind, tables: flags['cluster-tables'] as 'items' | undefined, residual: flags.residual === true };
   if (flags.compression !== undefined) out.ratio = flags.compression as number;
   if (flags.clusters !== undefined) out.clusters = flags.clusters as number;
+  if (flags.hot !== undefined) {
+    if (kind !== 'clustered') throw new UsageError('--hot needs --embedding clustered');
+    out.hot = flags.hot as number;
+  }
   return out;
 }
 
@@ -84,6 +88,7 @@ export const trainCommand: Command = {
     clusters: { kind: 'int', help: 'shared tables: row count N (instead of --compression)', min: 1 },
     'cluster-tables': { kind: 'string', help: 'which tables share rows: items (default), users or both', choices: ['items', 'users', 'both'] },
     residual: { kind: 'bool', help: 'shared tables: add a per-entity residual row (full-table memory again)' },
+    hot: { kind: 'number', help: 'clustered: share of the rows in [0, 1] pinned to the most interacted entities, the rest clustered (default 0)', min: 0 },
     ...interact2vecFlags,
     epochs: { kind: 'int', help: 'total epochs (default 100; counts resumed epochs)', min: 0 },
     batch: { kind: 'int', help: 'triples per mini-batch (default 2048)', min: 1 },

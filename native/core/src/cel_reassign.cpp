@@ -36,6 +36,7 @@ std::vector<int32_t> reassignCandidates(const ClusteredTable& t, const Csr& own,
     if (pdeg == 0) continue;
     const int32_t q = back.indices[back.indptr[p] + static_cast<int64_t>((h >> 32) % static_cast<uint64_t>(pdeg))];
     const int32_t c = t.assign[q];
+    if (c < t.pinned) continue;
     if (std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
   }
   return out;
@@ -44,6 +45,7 @@ std::vector<int32_t> reassignCandidates(const ClusteredTable& t, const Csr& own,
 int64_t reassignRound(ClusteredTable& t, const Csr& own, const Csr& back, const OwnDataFn& data, const ReassignOptions& o) {
   if (own.rows != t.entities) fail(code::kShape, "reassignment graph rows do not match the table's entities");
   if (o.candidates < 1) fail(code::kInvalidArgument, "candidates must be >= 1");
+  if (!(o.minGain >= 0 && o.minGain < 1)) fail(code::kInvalidArgument, "minGain must be in [0, 1)");
   const int32_t d = t.dim;
   std::vector<int32_t> next(t.assign);
   const int workers = resolveThreads(o.threads, t.entities / 256 + 1);
@@ -54,11 +56,12 @@ int64_t reassignRound(ClusteredTable& t, const Csr& own, const Csr& back, const 
     float* v = vec.data() + static_cast<int64_t>(w) * d;
     for (int64_t e = e0; e < e1; ++e) {
       const int32_t ent = static_cast<int32_t>(e);
+      if (t.assign[e] < t.pinned) continue;
       const auto cands = reassignCandidates(t, own, back, ent, o);
       if (cands.size() < 2) continue;
       const int64_t k = data(ent, ctx[w], alpha[w]);
       if (k == 0) continue;
-      double best = 0;
+      double best = 0, current = 0;
       int32_t bestC = cands[0];
       for (size_t q = 0; q < cands.size(); ++q) {
         const float* wrow = t.centers.data() + static_cast<int64_t>(cands[q]) * d;
@@ -69,9 +72,10 @@ int64_t reassignRound(ClusteredTable& t, const Csr& own, const Csr& back, const 
           for (int32_t j = 0; j < d; ++j) v[j] = wrow[j] + r[j];
         }
         const double l = ownLoss(ctx[w].data(), alpha[w].data(), k, d, o.scale, v);
+        if (q == 0) current = l;
         if (q == 0 || l < best) best = l, bestC = cands[q];
       }
-      next[e] = bestC;
+      if (best < current * (1.0 - o.minGain)) next[e] = bestC;
     }
   });
   int64_t moved = 0;

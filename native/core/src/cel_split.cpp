@@ -123,7 +123,7 @@ int32_t splitRound(ClusteredTable& t, const float* G, int32_t maxSplits, const S
   const ClusterGradStats stats = clusterGradStats(t, G);
   std::vector<int32_t> order;
   for (int32_t c = 0; c < t.capacity; ++c)
-    if (stats.members[c] >= std::max(2, o.minMembers) && stats.variance[c] > 0) order.push_back(c);
+    if (c >= t.pinned && stats.members[c] >= std::max(2, o.minMembers) && stats.variance[c] > 0) order.push_back(c);
   std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return stats.variance[a] > stats.variance[b]; });
   std::vector<int32_t> freeIds;
   for (int32_t c = 0; c < t.capacity; ++c)

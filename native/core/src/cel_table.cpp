@@ -32,11 +32,13 @@ int32_t resolveClusterCount(const ClusterBudget& b, int32_t entities) {
 }
 
 ClusteredTable ClusteredTable::create(int32_t entities, int32_t dim, int32_t capacity, ClusterInit init,
-                                      const float* initRows, bool residual, uint64_t seed, const int64_t* degree) {
+                                      const float* initRows, bool residual, uint64_t seed, const int64_t* degree,
+                                      int32_t hot) {
   if (entities < 1 || dim < 1) fail(code::kInvalidArgument, "a clustered table needs entities >= 1 and dim >= 1");
   if (capacity < 1 || capacity > entities)
     fail(code::kInvalidArgument, "cluster capacity must be in [1, " + std::to_string(entities) + "], got " +
                                      std::to_string(capacity));
+  if (hot < 0) fail(code::kInvalidArgument, "hot rows must be >= 0");
   if (init == ClusterInit::kFull && capacity != entities)
     fail(code::kInvalidArgument, "a full table has one cluster per entity");
   ClusteredTable t;
@@ -55,13 +57,16 @@ ClusteredTable ClusteredTable::create(int32_t entities, int32_t dim, int32_t cap
       for (int32_t i = 0; i < entities; ++i)
         t.assign[i] = static_cast<int32_t>(hash3(seed, kHashBucket, static_cast<uint64_t>(i)) % static_cast<uint64_t>(capacity));
       break;
-    case ClusterInit::kFrequency: {
+    case ClusterInit::kFrequency:
+    case ClusterInit::kHotTail: {
       if (!degree) fail(code::kInvalidArgument, "frequency clustering needs the entity degrees");
       std::vector<int32_t> order(entities);
       std::iota(order.begin(), order.end(), 0);
       std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return degree[a] > degree[b]; });
-      std::fill(t.assign.begin(), t.assign.end(), capacity - 1);
-      for (int32_t k = 0; k + 1 < capacity; ++k) t.assign[order[k]] = k;
+      const int32_t own = init == ClusterInit::kFrequency ? capacity - 1 : std::min(hot, capacity - 1);
+      std::fill(t.assign.begin(), t.assign.end(), own);
+      for (int32_t k = 0; k < own; ++k) t.assign[order[k]] = k;
+      if (init == ClusterInit::kHotTail) t.pinned = own;
       break;
     }
   }
@@ -82,7 +87,7 @@ int32_t ClusteredTable::usedClusters() const {
 }
 
 int64_t ClusteredTable::parameterCount() const {
-  return static_cast<int64_t>(centers.size()) + static_cast<int64_t>(residual.size());
+  return static_cast<int64_t>(centers.size()) + static_cast<int64_t>(residual.size()) + static_cast<int64_t>(bias.size());
 }
 
 int64_t ClusteredTable::stateBytes() const { return parameterCount() * 4 + static_cast<int64_t>(assign.size()) * 4; }
@@ -94,25 +99,35 @@ void ClusteredTable::validate() const {
     fail(code::kShape, "cluster table size does not match capacity x dim");
   if (!residual.empty() && static_cast<int64_t>(residual.size()) != static_cast<int64_t>(entities) * dim)
     fail(code::kShape, "residual size does not match entities x dim");
+  if (!bias.empty() && static_cast<int64_t>(bias.size()) != entities) fail(code::kShape, "bias size does not match the entities");
   for (int32_t i = 0; i < entities; ++i)
     if (assign[i] < 0 || assign[i] >= capacity)
       fail(code::kOutOfRange, "entity " + std::to_string(i) + " is assigned to cluster " + std::to_string(assign[i]) +
                                   " outside [0, " + std::to_string(capacity) + ")");
+  if (pinned < 0 || pinned >= capacity) fail(code::kShape, "pinned clusters must be in [0, capacity)");
+  if (pinned > 0) {
+    std::vector<int32_t> n(pinned, 0);
+    for (int32_t c : assign)
+      if (c < pinned) ++n[c];
+    for (int32_t c = 0; c < pinned; ++c)
+      if (n[c] != 1) fail(code::kOutOfRange, "pinned cluster " + std::to_string(c) + " must hold exactly one entity");
+  }
 }
 
 void gatherAll(const ClusteredTable& t, float* out, int threads) {
   const int32_t d = t.dim;
-  const bool res = !t.residual.empty();
+  const bool res = !t.residual.empty(), bias = !t.bias.empty();
   parallelChunks(t.entities, resolveThreads(threads, t.entities / 4096 + 1), [&](int64_t i0, int64_t i1, int) {
     for (int64_t i = i0; i < i1; ++i) {
       const float* w = t.centers.data() + static_cast<int64_t>(t.assign[i]) * d;
       float* o = out + i * d;
       if (!res) {
         std::copy(w, w + d, o);
-        continue;
+      } else {
+        const float* r = t.residual.data() + i * d;
+        for (int32_t j = 0; j < d; ++j) o[j] = w[j] + r[j];
       }
-      const float* r = t.residual.data() + i * d;
-      for (int32_t j = 0; j < d; ++j) o[j] = w[j] + r[j];
+      if (bias) o[d - 1] = t.bias[i];
     }
   });
 }

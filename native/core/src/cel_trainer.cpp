@@ -50,11 +50,30 @@ CelModel CelModel::create(const BipartiteGraph& g, LightGcnModel& model, const S
       fail(err.code(), std::string(name) + " embedding: " + err.what());
     }
     const auto deg = degrees(s == 0 ? g.userItems : g.itemUsers);
-    const ClusterInit init = e.kind == EmbeddingKind::kClustered ? ClusterInit::kSingle
+    if (!(e.hot >= 0 && e.hot <= 1) || (e.hot > 0 && e.kind != EmbeddingKind::kClustered))
+      fail(code::kInvalidArgument, std::string(name) + " embedding: hot must be in [0, 1], for a clustered table only");
+    const int32_t hot = static_cast<int32_t>(std::floor(e.hot * capacity));
+    const ClusterInit init = e.kind == EmbeddingKind::kClustered ? (hot > 0 ? ClusterInit::kHotTail : ClusterInit::kSingle)
                              : e.kind == EmbeddingKind::kHashed  ? ClusterInit::kHashed
                                                                  : ClusterInit::kFrequency;
     cel.table[s] = ClusteredTable::create(n, model.config.dim, capacity, init, rows, e.residual,
-                                          hash3(seed, kHashSide, static_cast<uint64_t>(s)), deg.data());
+                                          hash3(seed, kHashSide, static_cast<uint64_t>(s)), deg.data(), hot);
+  }
+  const bool b0 = cel.spec[0].bias, b1 = cel.spec[1].bias;
+  if (b0 || b1) {
+    if (b0 && b1) fail(code::kInvalidArgument, "a bias on one side only (the other side's last coordinate is held at 1)");
+    const int s = b0 ? 0 : 1;
+    if (cel.spec[s].kind == EmbeddingKind::kFull) fail(code::kInvalidArgument, "a bias needs a shared (non-full) table");
+    if (model.config.layers != 0 || model.config.dim < 2)
+      fail(code::kInvalidArgument, "a bias needs MF-BPR (layers 0) and dim >= 2");
+    const int32_t d = model.config.dim;
+    ClusteredTable& t = cel.table[s];
+    ClusteredTable& o = cel.table[1 - s];
+    t.bias.assign(t.entities, 0.0f);
+    for (int32_t c = 0; c < t.capacity; ++c) t.centers[static_cast<int64_t>(c) * d + d - 1] = 0.0f;
+    for (int32_t c = 0; c < o.capacity; ++c) o.centers[static_cast<int64_t>(c) * d + d - 1] = 1.0f;
+    if (!o.residual.empty())
+      for (int32_t i = 0; i < o.entities; ++i) o.residual[static_cast<int64_t>(i) * d + d - 1] = 0.0f;
   }
   cel.materialize(model);
   return cel;
@@ -82,6 +101,8 @@ struct CelTrainer::Side {
   ClusteredTable* t = nullptr;
   bool cel = false;
   std::vector<float> m, v, mr, vr;  // Adam moments of the centers and of the residual
+  std::vector<float> mb, vb, gradBias;  // bias: Adam moments and the batch's gradients
+  bool biased = false, constOne = false;  // this side's last coordinate: the bias / held at 1
   std::vector<float> gradSlots, gradRes;
   std::vector<int32_t> rows, touched, slot;
   std::vector<uint8_t> skip;
@@ -92,8 +113,9 @@ CelTrainer::CelTrainer(const BipartiteGraph& g, LightGcnModel& model, CelModel& 
                        const CelSchedule& schedule)
     : graph_(g), model_(model), cel_(cel), opt_(o), schedule_(schedule) {
   if (schedule.splitEvery < 0 || schedule.reassignEvery < 0 || schedule.candidates < 1 || schedule.powerIterations < 1 ||
-      schedule.minMembers < 2 || !(schedule.residualLambda >= 0) || schedule.reassignEpochs < 0)
-    fail(code::kInvalidArgument, "bad CEL schedule (splitEvery/reassignEvery >= 0, candidates >= 1, iterations >= 1, minMembers >= 2, residualLambda >= 0)");
+      schedule.minMembers < 2 || !(schedule.residualLambda >= 0) || schedule.reassignEpochs < 0 ||
+      !(schedule.reassignMinGain >= 0 && schedule.reassignMinGain < 1))
+    fail(code::kInvalidArgument, "bad CEL schedule (splitEvery/reassignEvery >= 0, candidates >= 1, iterations >= 1, minMembers >= 2, residualLambda >= 0, reassignMinGain in [0, 1))");
   cel.materialize(model, o.threads);
   TrainOptions inner = o;
   inner.optimizer = OptimizerKind::kSgd;  // the inner trainer only computes gradients: no moments
@@ -106,6 +128,12 @@ CelTrainer::CelTrainer(const BipartiteGraph& g, LightGcnModel& model, CelModel& 
     side->t = &cel.table[s];
     side->cel = cel.spec[s].kind == EmbeddingKind::kClustered;
     const ClusteredTable& t = *side->t;
+    side->biased = !t.bias.empty();
+    side->constOne = !cel.table[1 - s].bias.empty();
+    if (side->biased && o.optimizer != OptimizerKind::kSgd) {
+      side->mb.assign(t.bias.size(), 0.0f);
+      side->vb.assign(t.bias.size(), 0.0f);
+    }
     if (o.optimizer != OptimizerKind::kSgd) {
       side->m.assign(t.centers.size(), 0.0f);
       side->v.assign(t.centers.size(), 0.0f);
@@ -160,7 +188,18 @@ BprLoss CelTrainer::step(const BprTriple* t, int64_t n, int64_t epoch, int64_t f
     for (int32_t i = 0; i < tab.entities; ++i)
       if (rowMark_[base + i]) side.rows.push_back(i), rowMark_[base + i] = 0;
     const int64_t cnt = static_cast<int64_t>(side.rows.size());
-    const float* G = gradEgo_.data() + side.offset;
+    float* G = gradEgo_.data() + side.offset;
+    if (side.biased || side.constOne) {  // the last coordinate: the bias's gradient, or held at 1
+      if (side.biased) side.gradBias.resize(cnt);
+      for (int64_t q = 0; q < cnt; ++q) {
+        float& g = G[static_cast<int64_t>(side.rows[q]) * d + d - 1];
+        if (side.biased) side.gradBias[q] = g;
+        g = 0.0f;
+      }
+      if (side.biased)
+        updateRows(opt_, s, tab.bias.data(), side.mb.data(), side.vb.data(), 1, side.rows.data(), cnt,
+                   side.gradBias.data(), tab.entities, side.skip.data());
+    }
     side.touched.clear();
     if (!tab.residual.empty()) side.gradRes.resize(cnt * d);
     scatterGradients(tab, side.rows.data(), cnt, G, side.gradSlots.data(), side.touched, side.slot.data(),
@@ -242,6 +281,7 @@ void CelTrainer::reassign(int s) {
   const uint64_t round = static_cast<uint64_t>(counters_.reassignRounds);
   const uint64_t seed = hash3(opt_.seed, kReassignNeg, static_cast<uint64_t>(s));
   const int64_t selfBase = s == 0 ? 0 : users;
+  const float* bias = cel_.table[s].bias.empty() ? nullptr : cel_.table[s].bias.data();
   const int64_t negTerms = s == 0 || items == 0 ? 0 : std::min<int64_t>(kMaxOwnData, (graph_.nnz() + items - 1) / items);
   OwnDataFn data = [&](int32_t e, std::vector<float>& ctx, std::vector<double>& alpha) -> int64_t {
     const int64_t begin = own.indptr[e], k = std::min(kMaxOwnData, own.indptr[e + 1] - begin);
@@ -252,9 +292,10 @@ void CelTrainer::reassign(int s) {
     const float* ze = z + (selfBase + e) * d;
     const float* ee = ego + (selfBase + e) * d;
     const uint64_t h0 = hash3(seed, round, static_cast<uint64_t>(e));
-    auto rest = [&](const float* c) {  // <c, r_e>, r_e = z_e - scale * ego_e
+    auto rest = [&](const float* c) {  // <c, r_e>, r_e = z_e - scale * ego_e (+ scale x the bias: not in v)
       double a = 0;
       for (int32_t j = 0; j < d; ++j) a += static_cast<double>(c[j]) * (ze[j] - scale * ee[j]);
+      if (bias) a += static_cast<double>(c[d - 1]) * scale * bias[e];
       return a;
     };
     for (int64_t q = 0; q < k; ++q) {
@@ -298,6 +339,7 @@ void CelTrainer::reassign(int s) {
   ro.seed = hash3(opt_.seed, 0xCE13, static_cast<uint64_t>(s));
   ro.round = round;
   ro.threads = opt_.threads;
+  ro.minGain = schedule_.reassignMinGain;
   counters_.moves += reassignRound(cel_.table[s], own, back, data, ro);
   ++counters_.reassignRounds;
 }

@@ -118,3 +118,55 @@ TEST(cel_reassign_recovers_planted_clusters) {
   for (int32_t i = 0; i < items; ++i)
     if (p.s.g.itemUsers.degree(i) > 0) CHECK_EQ(t.assign[i], p.itemGroup[i]);
 }
+
+TEST(cel_reassign_damping_and_pinned_rows_match_naive) {
+  auto s = rftest::randomGraph(30, 60, 0.15, 8);
+  const int32_t d = 4, c = 12, hot = 5;
+  auto init = rftest::randomTable(c, d, 1.0, 2);
+  std::vector<int64_t> degree(60);
+  for (int32_t i = 0; i < 60; ++i) degree[i] = s.g.itemUsers.degree(i);
+  auto t = rf::ClusteredTable::create(60, d, c, rf::ClusterInit::kHotTail, init.data(), false, 4, degree.data(), hot);
+  for (int32_t i = 0; i < 60; ++i)  // spread the tail over the free rows
+    if (t.assign[i] >= hot) t.assign[i] = hot + i % (c - hot);
+  auto zu = rftest::randomTable(30, d, 1.0, 5);
+  auto data = itemData(s.g, zu, d);
+  for (double gain : {0.0, 0.05, 0.3}) {
+    rf::ReassignOptions o;
+    o.candidates = 5;
+    o.seed = 3;
+    o.threads = 2;
+    o.minGain = gain;
+    auto after = t;
+    const int64_t moved = rf::reassignRound(after, s.g.itemUsers, s.g.userItems, data, o);
+    int64_t naiveMoved = 0;
+    for (int32_t e = 0; e < 60; ++e) {
+      if (t.assign[e] < hot) {  // pinned: stays
+        CHECK_EQ(after.assign[e], t.assign[e]);
+        continue;
+      }
+      const auto cands = rf::reassignCandidates(t, s.g.itemUsers, s.g.userItems, e, o);
+      double cur = 0, bestLoss = 0;
+      int32_t best = cands[0];
+      for (size_t q = 0; q < cands.size(); ++q) {
+        CHECK(cands[q] >= hot);  // pinned rows are never offered
+        double l = 0;
+        for (int64_t k = s.g.itemUsers.indptr[e]; k < s.g.itemUsers.indptr[e + 1]; ++k) {
+          double dot = 0;
+          for (int32_t j = 0; j < d; ++j) dot += double(zu[s.g.itemUsers.indices[k] * d + j]) * t.centers[cands[q] * d + j];
+          l += std::log1p(std::exp(-dot));
+        }
+        if (q == 0) cur = l;
+        if (q == 0 || l < bestLoss) bestLoss = l, best = cands[q];
+      }
+      const int32_t want = cands.size() > 1 && s.g.itemUsers.degree(e) > 0 && bestLoss < cur * (1 - gain) ? best : t.assign[e];
+      CHECK_EQ(after.assign[e], want);
+      naiveMoved += want != t.assign[e];
+    }
+    CHECK_EQ(moved, naiveMoved);
+    after.validate();  // pinned rows still hold exactly their entity
+    if (gain == 0.0) CHECK(moved > 0);
+  }
+  rf::ReassignOptions bad;
+  bad.minGain = 1.0;
+  CHECK_THROWS_CODE(rf::reassignRound(t, s.g.itemUsers, s.g.userItems, data, bad), rf::code::kInvalidArgument);
+}

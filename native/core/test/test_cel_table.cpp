@@ -1,6 +1,7 @@
 // Clustered embedding tables: budgets, the initial assignments of CEL and its baselines, gather
 // against a naive loop, and the scatter of gradients against central differences of a loss of
 // the gathered table (cluster rows and residuals).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -162,4 +163,42 @@ TEST(cel_scatter_rejects_bad_rows) {
                     rf::code::kOutOfRange);
   t.assign[0] = 5;
   CHECK_THROWS_CODE(t.validate(), rf::code::kOutOfRange);
+}
+
+TEST(cel_hot_tail_start_pins_the_most_interacted_entities) {
+  const int32_t n = 500, d = 2, c = 12;
+  auto init = rftest::randomTable(c, d, 1.0, 1);
+  std::vector<int64_t> degree(n);
+  for (int32_t i = 0; i < n; ++i) degree[i] = (i * 53) % 97;
+  auto t = rf::ClusteredTable::create(n, d, c, rf::ClusterInit::kHotTail, init.data(), false, 5, degree.data(), 7);
+  CHECK_EQ(t.pinned, 7);
+  CHECK_EQ(t.usedClusters(), 8);  // 7 pinned rows + the tail row 7; rows 8..11 free for splits
+  std::vector<int32_t> order(n);
+  for (int32_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return degree[a] > degree[b]; });
+  for (int32_t k = 0; k < n; ++k) CHECK_EQ(t.assign[order[k]], k < 7 ? k : 7);
+  t.validate();
+  // hot is clamped to capacity - 1 (one tail row at least): then it is the frequency baseline.
+  auto all = rf::ClusteredTable::create(n, d, c, rf::ClusterInit::kHotTail, init.data(), false, 5, degree.data(), 50);
+  auto freq = rf::ClusteredTable::create(n, d, c, rf::ClusterInit::kFrequency, init.data(), false, 5, degree.data());
+  CHECK(all.assign == freq.assign);
+  CHECK_EQ(all.pinned, c - 1);
+  // A pinned row with two members is rejected; so is a negative hot count.
+  t.assign[order[100]] = 0;
+  CHECK_THROWS_CODE(t.validate(), rf::code::kOutOfRange);
+  CHECK_THROWS_CODE(rf::ClusteredTable::create(n, d, c, rf::ClusterInit::kHotTail, init.data(), false, 5, degree.data(), -1),
+                    rf::code::kInvalidArgument);
+}
+
+TEST(cel_gather_with_bias_matches_naive) {
+  auto t = smallTable(true);
+  t.bias = rftest::randomTable(t.entities, 1, 0.3, 8);
+  std::vector<float> out(t.entities * t.dim);
+  rf::gatherAll(t, out.data(), 2);
+  for (int32_t i = 0; i < t.entities; ++i)
+    for (int32_t j = 0; j < t.dim; ++j)
+      CHECK_EQ(out[i * t.dim + j], j + 1 == t.dim ? t.bias[i] : t.centers[t.assign[i] * t.dim + j] + t.residual[i * t.dim + j]);
+  CHECK_EQ(t.parameterCount(), int64_t(3 * 3 + 7 * 3 + 7));
+  t.bias.pop_back();
+  CHECK_THROWS_CODE(t.validate(), rf::code::kShape);
 }

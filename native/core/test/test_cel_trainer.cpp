@@ -1,6 +1,7 @@
 // CEL under LightGCN / MF-BPR training: full tables through the clustered path are the plain
 // trainer bit for bit; clustered runs are deterministic for a seed and any thread count, use
 // their budget, learn, and find planted item clusters.
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -112,4 +113,123 @@ TEST(cel_clustered_training_is_deterministic_uses_its_budget_and_learns) {
     // Hashing and frequency use every row; CEL's reassignment may empty rows between split rounds.
     CHECK(kind == rf::EmbeddingKind::kClustered ? used >= 5 : used == 10);
   }
+}
+
+TEST(cel_hot_start_keeps_pinned_rows_is_deterministic_and_learns) {
+  auto g = syntheticGraph(150, 100);
+  auto run = [&](int threads, uint64_t seed, double* first, double* last, rf::CelModel* keep) {
+    auto model = rf::LightGcnModel::create(rftest::modelConfig(g, 16, 0, 0.1, 2), threads);
+    auto items = side(rf::EmbeddingKind::kClustered, 20);
+    items.hot = 0.5;
+    auto cel = rf::CelModel::create(g, model, side(rf::EmbeddingKind::kFull), items, seed);
+    CHECK_EQ(cel.table[1].pinned, 10);
+    const auto start = cel.table[1].assign;
+    rf::TrainOptions o;
+    o.batchSize = 128;
+    o.adam.lr = 0.01;
+    o.threads = threads;
+    o.seed = seed;
+    rf::CelSchedule sc;
+    sc.splitEvery = 2;
+    sc.reassignEvery = 5;
+    sc.reassignMinGain = 0.01;
+    rf::CelTrainer t(g, model, cel, o, sc);
+    for (int e = 0; e < 8; ++e) {
+      const double l = t.trainEpoch(e);
+      if (first && e == 0) *first = l;
+      if (last) *last = l;
+    }
+    for (int32_t i = 0; i < 100; ++i)  // pinned entities stay, nobody joins them
+      if (start[i] < 10 || cel.table[1].assign[i] < 10) CHECK_EQ(cel.table[1].assign[i], start[i]);
+    cel.table[1].validate();
+    if (keep) *keep = cel;
+    std::vector<float> out = model.ego;
+    for (int32_t a : cel.table[1].assign) out.push_back(static_cast<float>(a));
+    return out;
+  };
+  rftest::checkSeedDeterminism([&](int threads, uint64_t seed) { return run(threads, seed, nullptr, nullptr, nullptr); });
+  double first = 0, last = 0;
+  rf::CelModel cel;
+  run(2, 1, &first, &last, &cel);
+  CHECK(last < first - 0.02);
+  CHECK(cel.table[1].usedClusters() >= 15);  // the tail grew into the free rows
+  // hot outside [0, 1] or on a non-clustered table, and minGain >= 1, are rejected.
+  auto m = rf::LightGcnModel::create(rftest::modelConfig(g, 4, 0, 0.1, 3));
+  auto bad = side(rf::EmbeddingKind::kClustered, 20);
+  bad.hot = 1.5;
+  CHECK_THROWS_CODE(rf::CelModel::create(g, m, side(rf::EmbeddingKind::kFull), bad, 1), rf::code::kInvalidArgument);
+  bad = side(rf::EmbeddingKind::kFrequency, 20);
+  bad.hot = 0.5;
+  CHECK_THROWS_CODE(rf::CelModel::create(g, m, side(rf::EmbeddingKind::kFull), bad, 1), rf::code::kInvalidArgument);
+  auto ok = rf::CelModel::create(g, m, side(rf::EmbeddingKind::kFull), side(rf::EmbeddingKind::kClustered, 20), 1);
+  rf::CelSchedule sc;
+  sc.reassignMinGain = 1.0;
+  CHECK_THROWS_CODE(rf::CelTrainer(g, m, ok, rf::TrainOptions{}, sc), rf::code::kInvalidArgument);
+}
+
+TEST(cel_item_bias_scores_members_apart_holds_users_at_one_and_is_deterministic) {
+  auto g = syntheticGraph(150, 100);
+  const int32_t d = 16;
+  auto run = [&](int threads, uint64_t seed, rf::EmbeddingKind kind, double* first, double* last, rf::CelModel* keep,
+                 std::vector<float>* ego) {
+    auto model = rf::LightGcnModel::create(rftest::modelConfig(g, d, 0, 0.1, 2), threads);
+    auto items = side(kind, 20);
+    items.bias = true;
+    if (kind == rf::EmbeddingKind::kClustered) items.hot = 0.5;
+    auto cel = rf::CelModel::create(g, model, side(rf::EmbeddingKind::kFull), items, seed);
+    CHECK_EQ(cel.stateBytes(1), int64_t(20 * d * 4 + 100 * 4 + 100 * 4));  // rows + assignment + bias
+    rf::TrainOptions o;
+    o.batchSize = 128;
+    o.adam.lr = 0.01;
+    o.threads = threads;
+    o.seed = seed;
+    rf::CelSchedule sc;
+    sc.splitEvery = 2;
+    sc.reassignEvery = 5;
+    rf::CelTrainer t(g, model, cel, o, sc);
+    for (int e = 0; e < 8; ++e) {
+      const double l = t.trainEpoch(e);
+      if (first && e == 0) *first = l;
+      if (last) *last = l;
+    }
+    // Users' last coordinate stays 1, cluster rows keep 0 there, items carry their own bias.
+    for (int32_t u = 0; u < 150; ++u) CHECK_EQ(model.ego[static_cast<int64_t>(u) * d + d - 1], 1.0f);
+    for (int32_t c = 0; c < 20; ++c) CHECK_EQ(cel.table[1].centers[c * d + d - 1], 0.0f);
+    for (int32_t i = 0; i < 100; ++i) {
+      const float* e = model.ego.data() + (150 + i) * d;
+      CHECK_EQ(e[d - 1], cel.table[1].bias[i]);
+      for (int32_t j = 0; j + 1 < d; ++j) CHECK_EQ(e[j], cel.table[1].centers[cel.table[1].assign[i] * d + j]);
+    }
+    if (keep) *keep = cel;
+    if (ego) *ego = model.ego;
+    std::vector<float> out = model.ego;
+    out.insert(out.end(), cel.table[1].bias.begin(), cel.table[1].bias.end());
+    for (int32_t a : cel.table[1].assign) out.push_back(static_cast<float>(a));
+    return out;
+  };
+  rftest::checkSeedDeterminism([&](int threads, uint64_t seed) {
+    return run(threads, seed, rf::EmbeddingKind::kClustered, nullptr, nullptr, nullptr, nullptr);
+  });
+  for (auto kind : {rf::EmbeddingKind::kClustered, rf::EmbeddingKind::kFrequency}) {
+    double first = 0, last = 0;
+    rf::CelModel cel;
+    run(2, 1, kind, &first, &last, &cel, nullptr);
+    CHECK(last < first - 0.02);
+    // Members of one shared row now differ: the biases of the frequency tail are not all equal.
+    const auto& b = cel.table[1].bias;
+    float lo = b[0], hi = b[0];
+    for (float x : b) lo = std::min(lo, x), hi = std::max(hi, x);
+    CHECK(hi - lo > 1e-3f);
+  }
+  // Rejected: a bias with propagation layers, on a full table, on both sides.
+  auto withBias = [](rf::SideEmbedding s) { s.bias = true; return s; };
+  auto lg = rf::LightGcnModel::create(rftest::modelConfig(g, 8, 1, 0.1, 3));
+  CHECK_THROWS_CODE(rf::CelModel::create(g, lg, side(rf::EmbeddingKind::kFull), withBias(side(rf::EmbeddingKind::kHashed, 20)), 1),
+                    rf::code::kInvalidArgument);
+  auto mf = rf::LightGcnModel::create(rftest::modelConfig(g, 8, 0, 0.1, 3));
+  CHECK_THROWS_CODE(rf::CelModel::create(g, mf, side(rf::EmbeddingKind::kFull), withBias(side(rf::EmbeddingKind::kFull)), 1),
+                    rf::code::kInvalidArgument);
+  CHECK_THROWS_CODE(rf::CelModel::create(g, mf, withBias(side(rf::EmbeddingKind::kHashed, 20)),
+                                         withBias(side(rf::EmbeddingKind::kHashed, 20)), 1),
+                    rf::code::kInvalidArgument);
 }

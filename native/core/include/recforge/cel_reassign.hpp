@@ -31,16 +31,21 @@ struct ReassignOptions {
   uint64_t seed = 0;
   uint64_t round = 0;
   int threads = 0;
+  // Damping: move only when the best candidate's loss is below (1 - minGain) x the loss in the
+  // current cluster (0: any strict improvement moves).
+  double minGain = 0;
 };
 
 // Candidate clusters of `entity`: its own first, then the clusters of up to candidates - 1
 // two-hop neighbours (entity -> partner -> entity of the same side, drawn by a hash of seed,
-// round, entity and draw), without duplicates. own: entity -> partners, back: partner -> entities.
+// round, entity and draw), without duplicates and without pinned clusters (t.pinned). own: entity
+// -> partners, back: partner -> entities.
 std::vector<int32_t> reassignCandidates(const ClusteredTable& t, const Csr& own, const Csr& back, int32_t entity,
                                         const ReassignOptions& o);
 
-// One round over every entity (entities with no own data stay): each moves to the candidate with
-// the strictly lowest loss (ties keep the earlier candidate, the current cluster first). Moves are
+// One round over every entity (entities with no own data and pinned entities stay): each moves to
+// the candidate with the strictly lowest loss (ties keep the earlier candidate, the current
+// cluster first) when that loss clears the minGain damping. Moves are
 // decided on the assignment before the round and applied together, so the result does not depend
 // on threads. Returns the number of entities moved.
 int64_t reassignRound(ClusteredTable& t, const Csr& own, const Csr& back, const OwnDataFn& data, const ReassignOptions& o);

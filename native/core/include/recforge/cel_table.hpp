@@ -13,8 +13,11 @@ namespace rf {
 // How the assignment starts. kFull: one cluster per entity (the plain table); kHashed: the hashing
 // trick (seeded uniform bucket per entity); kFrequency: the `clusters - 1` entities with the most
 // train interactions keep their own rows, the rest share the last one; kSingle: everything in
-// cluster 0 (CEL's top-down start: splits grow the table up to `capacity`).
-enum class ClusterInit { kFull, kHashed, kFrequency, kSingle };
+// cluster 0 (CEL's top-down start: splits grow the table up to `capacity`); kHotTail: the `hot`
+// entities with the most train interactions keep own rows 0..hot-1, pinned (never split, never
+// moved, never joined), and the rest start in row `hot` (CEL's start seeded by frequency: splits
+// and reassignment work in the tail only; hot is clamped to capacity - 1).
+enum class ClusterInit { kFull, kHashed, kFrequency, kSingle, kHotTail };
 
 // A cluster budget: a cluster count (> 0) or a compression ratio of the table (>= 1: C =
 // max(1, floor(entities / ratio))). Exactly one of the two is set.
@@ -34,25 +37,32 @@ struct ClusteredTable {
   std::vector<int32_t> assign;     // entity -> cluster in [0, capacity)
   std::vector<float> centers;      // capacity x dim (rows nobody uses are kept, reusable by splits)
   std::vector<float> residual;     // empty, or entities x dim
+  int32_t pinned = 0;              // clusters [0, pinned) are fixed singletons (kHotTail)
+  // Empty, or one scalar per entity: the last coordinate of e_i is bias[i] instead of the row's
+  // (a per-entity score offset when the other side's last coordinate is held at 1; see
+  // SideEmbedding::bias).
+  std::vector<float> bias;
 
   // Assignment by `init`; center c starts as initRows row c (initRows: >= capacity rows x dim,
   // e.g. the first rows of a seeded plain table). `degree` (entities values) is needed for
-  // kFrequency only; ties go to the lower id. E_INVALID_ARG for capacity outside [1, entities].
+  // kFrequency and kHotTail only; ties go to the lower id. E_INVALID_ARG for capacity outside
+  // [1, entities] or a negative `hot`.
   static ClusteredTable create(int32_t entities, int32_t dim, int32_t capacity, ClusterInit init, const float* initRows,
-                               bool residual, uint64_t seed, const int64_t* degree = nullptr);
+                               bool residual, uint64_t seed, const int64_t* degree = nullptr, int32_t hot = 0);
 
   // Clusters with at least one member.
   int32_t usedClusters() const;
   // Members per cluster (capacity values).
   std::vector<int32_t> clusterSizes() const;
-  // Float values the table stores (centers + residual), and its bytes with the int32 assignment.
+  // Float values the table stores (centers + residual + bias), and its bytes with the int32 assignment.
   int64_t parameterCount() const;
   int64_t stateBytes() const;
-  // E_SHAPE / E_OUT_OF_RANGE when the arrays disagree or an assignment is outside [0, capacity).
+  // E_SHAPE / E_OUT_OF_RANGE when the arrays disagree or an assignment is outside [0, capacity)
+  // (or a pinned cluster does not hold exactly one entity).
   void validate() const;
 };
 
-// out (entities x dim) = W[a(i)] (+ delta_i) for every entity.
+// out (entities x dim) = W[a(i)] (+ delta_i) for every entity; with a bias, out[i][dim-1] = bias[i].
 void gatherAll(const ClusteredTable& t, float* out, int threads = 0);
 
 // Scatter of per-entity gradients. rows: ascending entity ids (n of them, no duplicates); G is

@@ -27,6 +27,16 @@ struct SideEmbedding {
   EmbeddingKind kind = EmbeddingKind::kFull;
   ClusterBudget budget;   // ignored for kFull
   bool residual = false;  // e_i = W[a(i)] + delta_i (kClustered / kHashed / kFrequency)
+  // kClustered: the share of the budget, in [0, 1], given to the most interacted entities as
+  // pinned own rows (floor(hot x C), at most C - 1); CEL clusters the rest starting from one row.
+  // 0: the paper's top-down start from one cluster.
+  double hot = 0;
+  // A per-entity scalar score offset for a shared table (MF-BPR only: layers == 0, dim >= 2, one
+  // side at most): the last coordinate of this side's rows is the entity's own bias b_i (cluster
+  // rows keep 0 there), and the other side's last coordinate is held at 1, so
+  // score(u, i) = <u, W[a(i)]> over dim - 1 coordinates + b_i. Separates members of a cluster
+  // (which otherwise score identically) for 4 bytes per entity.
+  bool bias = false;
 };
 
 // The clustered tables of one model: [0] users, [1] items.
@@ -60,6 +70,8 @@ struct CelSchedule {
   double residualLambda = 1e-4;  // L2 towards zero on a residual row, per occurrence in a batch
   // Stop reassigning after this many epochs (0: never stop).
   int32_t reassignEpochs = 0;
+  // Reassignment damping (ReassignOptions::minGain): the relative loss drop a move needs.
+  double reassignMinGain = 0;
 };
 
 struct CelCounters {
