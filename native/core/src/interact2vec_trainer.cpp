@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "interact2vec_internal.hpp"
 #include "recforge/error.hpp"
@@ -37,10 +38,8 @@ void validateInteract2VecOptions(const Interact2VecOptions& o) {
   if (o.threads < 0) invalid("threads must be >= 0 (0 = all cores)");
 }
 
-Interact2VecTrainer::Interact2VecTrainer(const EdgeView& train, Interact2VecModel& model,
-                                         const Interact2VecOptions& options)
-    : model_(model), options_(options) {
-  validateInteract2VecOptions(options);
+Interact2VecTrainingData prepareInteract2VecTraining(const EdgeView& train, const Interact2VecModel& model,
+                                                     double subsample) {
   validateEdges(train, "train");
   const Interact2VecConfig& c = model.config;
   if (train.nUsers != c.users || train.nItems != c.items)
@@ -51,20 +50,31 @@ Interact2VecTrainer::Interact2VecTrainer(const EdgeView& train, Interact2VecMode
       model.items.size() != static_cast<size_t>(c.items) * c.dim)
     fail(code::kShape, "interact2vec: model tables do not match its config");
   if (train.size == 0) fail(code::kEmpty, "interact2vec: train has no interactions");
-  userItems_ = buildCsr(train.users, train.items, train.size, train.nUsers, train.nItems);
+  Interact2VecTrainingData d;
+  d.userItems = buildCsr(train.users, train.items, train.size, train.nUsers, train.nItems);
   // Keep probabilities from the item shares of all (deduplicated) interactions.
   std::vector<int64_t> count(static_cast<size_t>(c.items), 0);
-  for (int32_t i : userItems_.indices) ++count[i];
-  keep_.resize(count.size());
-  for (size_t i = 0; i < count.size(); ++i) keep_[i] = subsampleKeepProbability(count[i], userItems_.nnz(), options.subsample);
+  for (int32_t i : d.userItems.indices) ++count[i];
+  d.keep.resize(count.size());
+  for (size_t i = 0; i < count.size(); ++i) d.keep[i] = subsampleKeepProbability(count[i], d.userItems.nnz(), subsample);
+  return d;
+}
+
+Interact2VecTrainer::Interact2VecTrainer(const EdgeView& train, Interact2VecModel& model,
+                                         const Interact2VecOptions& options)
+    : model_(model), options_(options) {
+  validateInteract2VecOptions(options);
+  Interact2VecTrainingData data = prepareInteract2VecTraining(train, model, options.subsample);
+  userItems_ = std::move(data.userItems);
+  keep_ = std::move(data.keep);
   if (options.optimizer == I2vOptimizer::kAdam) {
     adam_ = std::make_unique<I2vAdamState>();
     adam_->mU.assign(model.users.size(), 0.0f);
     adam_->vU.assign(model.users.size(), 0.0f);
     adam_->mV.assign(model.items.size(), 0.0f);
     adam_->vV.assign(model.items.size(), 0.0f);
-    adam_->users.reset(c.users);
-    adam_->items.reset(c.items);
+    adam_->users.reset(model.config.users);
+    adam_->items.reset(model.config.items);
   }
   if (options.subsampleMode == I2vSubsample::kOnce) resample(kOnceRound);
 }

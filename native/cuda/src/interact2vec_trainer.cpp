@@ -45,27 +45,15 @@ Interact2VecTrainer::Interact2VecTrainer(const EdgeView& train, Interact2VecMode
   if (gpu.batchSize < 1) invalid("batchSize must be >= 1");
   if (static_cast<int64_t>(gpu.batchSize) * (options.negatives + 1) >= INT32_MAX)
     invalid("batchSize * (negatives + 1) must be below 2^31");
-  validateEdges(train, "train");
-  const Interact2VecConfig& c = model.config;
-  if (train.nUsers != c.users || train.nItems != c.items)
-    fail(code::kShape, "interact2vec: train has " + std::to_string(train.nUsers) + " users x " +
-                           std::to_string(train.nItems) + " items, the model " + std::to_string(c.users) + " x " +
-                           std::to_string(c.items));
-  if (model.users.size() != static_cast<size_t>(c.users) * c.dim ||
-      model.items.size() != static_cast<size_t>(c.items) * c.dim)
-    fail(code::kShape, "interact2vec: model tables do not match its config");
-  if (train.size == 0) fail(code::kEmpty, "interact2vec: train has no interactions");
   // The CPU trainer's data: deduplicated CSR, keep probabilities from the item shares.
-  userItems_ = buildCsr(train.users, train.items, train.size, train.nUsers, train.nItems);
-  std::vector<int64_t> count(static_cast<size_t>(c.items), 0);
-  for (int32_t i : userItems_.indices) ++count[i];
-  keep_.resize(count.size());
-  for (size_t i = 0; i < count.size(); ++i) keep_[i] = subsampleKeepProbability(count[i], userItems_.nnz(), options.subsample);
+  Interact2VecTrainingData data = prepareInteract2VecTraining(train, model, options.subsample);
+  userItems_ = std::move(data.userItems);
+  keep_ = std::move(data.keep);
   requireDevice();
   s_->U.upload(model.users, "interact2vec user table");
   s_->V.upload(model.items, "interact2vec item table");
   if (options.subsampleMode == I2vSubsample::kOnce) {
-    std::vector<int64_t> kept(static_cast<size_t>(c.items), 0);
+    std::vector<int64_t> kept(static_cast<size_t>(model.config.items), 0);
     for (int32_t u = 0; u < userItems_.rows; ++u)
       for (int64_t q = userItems_.indptr[u]; q < userItems_.indptr[u + 1]; ++q) {
         const int32_t i = userItems_.indices[q];

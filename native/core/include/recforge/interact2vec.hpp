@@ -80,6 +80,16 @@ struct Interact2VecOptions {
 // E_INVALID_ARG naming the first bad field.
 void validateInteract2VecOptions(const Interact2VecOptions& options);
 
+// What every Interact2Vec trainer (CPU and GPU) starts from: the train pairs checked against the
+// model (ids, shapes: E_SHAPE; no pairs: E_EMPTY), deduplicated into a user -> items CSR, and the
+// per-item keep probabilities of subsampling threshold `subsample` from the item shares.
+struct Interact2VecTrainingData {
+  Csr userItems;
+  std::vector<double> keep;
+};
+Interact2VecTrainingData prepareInteract2VecTraining(const EdgeView& train, const Interact2VecModel& model,
+                                                     double subsample);
+
 struct I2vEpochStats {
   double loss = 0;       // SGD: mean per kept interaction of the tabulated SGNS loss (plus the
                          // weighted item-item loss); Adam: mean over steps of the batch mean BCE
