@@ -1,8 +1,10 @@
 // Issue 8 benchmark: CEL (clustered embedding tables) against hashing, frequency and the full
-// table at equal item-table memory, MF-BPR on amazon-phone. Run: node bench/cel.mjs [--epochs 20]
-// [--ratios 10,100,1000] [--seeds 1,2,3] [--only REGEX] [--extra 'name={"kind":"clustered",...}']
-// [--out bench/results/cel-amazon-phone.json]. Needs `npm run build`. --only keeps the runs whose
+// table at equal table memory. Run: node bench/cel.mjs [--dataset amazon-phone|gowalla]
+// [--model mf|lightgcn] [--layers 3] [--tables items|users|both] [--epochs 20] [--ratios 10,100,1000]
+// [--seeds 1,2,3] [--only REGEX] [--extra 'name={"kind":"clustered",...}']
+// [--out bench/results/cel-<dataset>.json]. Needs `npm run build`. --only keeps the runs whose
 // name matches; --extra (repeatable) adds a run per ratio with that embedding (plus the ratio).
+// --tables says which tables share rows (the ratio applies to each shared table).
 //
 // Every run: dim 64, Adam lr 5e-3, batch 2048, pairs sampler, L2 1e-4, one seed per --seeds entry
 // (model and sampler); evaluated on test
@@ -15,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { datasetsDir, repoRoot } from './lib.mjs';
 
-const { Dataset, MF, Trainer } = await import(path.join(repoRoot, 'dist', 'index.js'));
+const { Dataset, MF, LightGCN, Trainer } = await import(path.join(repoRoot, 'dist', 'index.js'));
 const arg = (name, fallback) => {
   const k = process.argv.indexOf(`--${name}`);
   return k > 0 ? process.argv[k + 1] : fallback;
@@ -28,8 +30,13 @@ const extras = process.argv.flatMap((a, k) => (a === '--extra' ? [process.argv[k
   const eq = x.indexOf('=');
   return [x.slice(0, eq), JSON.parse(x.slice(eq + 1))];
 });
-const out = arg('out', path.join(repoRoot, 'bench', 'results', 'cel-amazon-phone.json'));
-const dir = path.join(datasetsDir, 'amazon-phone');
+const datasetName = arg('dataset', 'amazon-phone');
+const modelName = arg('model', 'mf');
+if (!['mf', 'lightgcn'].includes(modelName)) throw new Error(`--model must be mf or lightgcn, got ${modelName}`);
+const layers = modelName === 'lightgcn' ? Number(arg('layers', 3)) : 0;
+const tables = arg('tables', 'items');
+const out = arg('out', path.join(repoRoot, 'bench', 'results', `cel-${datasetName}.json`));
+const dir = path.join(datasetsDir, datasetName);
 const data = await Dataset.load({ train: path.join(dir, 'train.txt'), test: path.join(dir, 'test.txt') });
 const COLD = 5;
 
@@ -61,7 +68,10 @@ async function coldSlice(model) {
 
 async function run(name, embedding, seed) {
   const t0 = performance.now();
-  const model = await MF.create(data, { dim: 64, seed, initStd: 0.1, embedding });
+  const shared = embedding && embedding.kind !== 'full' ? { ...embedding, tables } : embedding;
+  const model = modelName === 'lightgcn'
+    ? await LightGCN.create(data, { dim: 64, layers, seed, initStd: 0.1, embedding: shared })
+    : await MF.create(data, { dim: 64, seed, initStd: 0.1, embedding: shared });
   const trainer = new Trainer(model, { lr: 5e-3, batchSize: 2048, sampler: 'pairs', reg: 1e-4, seed });
   let last, best;
   for await (const e of trainer.fit({ epochs, evalEvery: 5, k: 20, on: 'test' })) {
@@ -70,11 +80,12 @@ async function run(name, embedding, seed) {
     if (!best || last.recall20 > best.recall20) best = last;
   }
   const c = model.clusters();
-  const full = data.nItems * 64 * 4;
+  const full = data.nItems * 64 * 4, fullUsers = data.nUsers * 64 * 4;
   const memory = c
     ? { userBytes: c.users.stateBytes, itemBytes: c.items.stateBytes, itemRows: c.items.capacity, itemRowsUsed: c.items.used,
-      itemCompression: full / c.items.stateBytes, counters: c.counters }
-    : { userBytes: data.nUsers * 64 * 4, itemBytes: full, itemRows: data.nItems, itemRowsUsed: data.nItems, itemCompression: 1 };
+      itemCompression: full / c.items.stateBytes, userRows: c.users.capacity, userCompression: fullUsers / c.users.stateBytes,
+      totalCompression: (full + fullUsers) / (c.items.stateBytes + c.users.stateBytes), counters: c.counters }
+    : { userBytes: fullUsers, itemBytes: full, itemRows: data.nItems, itemRowsUsed: data.nItems, itemCompression: 1, totalCompression: 1 };
   const r = { name, seed, embedding: embedding ?? { kind: 'full' }, last, best, ...(await coldSlice(model)), memory,
     seconds: (performance.now() - t0) / 1000 };
   model.dispose();
@@ -90,6 +101,7 @@ const CEL_HOT = { kind: 'clustered', hot: 0.9, reassignMinGain: 0.02 };
 // that leaves none (100x and 1000x on amazon-phone).
 const budgeted = (e, ratio) => {
   if (!e.bias) return { ...e, ratio };
+  if (tables !== 'items') return undefined;  // the bias option shares one side only
   const clusters = Math.max(1, Math.floor(data.nItems / ratio)) - Math.ceil(data.nItems / 64);
   return clusters >= 1 ? { ...e, clusters } : undefined;
 };
@@ -115,13 +127,14 @@ const summary = [...new Set(runs.map((r) => r.name))].map((name) => {
   const stat = (f) => ({ mean: mean(rs.map(f)), std: std(rs.map(f)) });
   return { name, seeds: rs.map((r) => r.seed), lastRecall20: stat((r) => r.last.recall20), lastNdcg20: stat((r) => r.last.ndcg20),
     bestRecall20: stat((r) => r.best.recall20), bestNdcg20: stat((r) => r.best.ndcg20), coldUserRecall20: stat((r) => r.coldUserRecall20),
-    coldItemHit20: stat((r) => r.coldItemHit20), itemBytes: rs[0].memory.itemBytes };
+    coldItemHit20: stat((r) => r.coldItemHit20), itemBytes: rs[0].memory.itemBytes, userBytes: rs[0].memory.userBytes,
+    seconds: stat((r) => r.seconds) };
 });
 for (const s of summary)
-  console.log(`${s.name.padEnd(24)} R@20 last ${s.lastRecall20.mean.toFixed(4)}±${s.lastRecall20.std.toFixed(4)} best ${s.bestRecall20.mean.toFixed(4)} NDCG last ${s.lastNdcg20.mean.toFixed(4)} bytes ${s.itemBytes}`);
+  console.log(`${s.name.padEnd(24)} R@20 last ${s.lastRecall20.mean.toFixed(4)}±${s.lastRecall20.std.toFixed(4)} best ${s.bestRecall20.mean.toFixed(4)} NDCG last ${s.lastNdcg20.mean.toFixed(4)} item bytes ${s.itemBytes} user bytes ${s.userBytes}`);
 const report = {
   command: process.argv.slice(1).map((a) => (/^[\w./,=-]+$/.test(a) ? a : `'${a}'`)).join(' ').replace(/^\S*bench\/cel.mjs/, 'node bench/cel.mjs'),
-  dataset: 'amazon-phone', model: 'MF-BPR',
+  dataset: datasetName, model: modelName === 'lightgcn' ? `LightGCN (${layers} layers)` : 'MF-BPR', tables,
   setup: { dim: 64, lr: 5e-3, batchSize: 2048, sampler: 'pairs', reg: 1e-4, epochs, evalEvery: 5, seeds, cold: `< ${COLD} train interactions` },
   users: data.nUsers, items: data.nItems, summary, runs,
 };
