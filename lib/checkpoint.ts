@@ -4,6 +4,13 @@
  * as `trainer` JSON metadata. Written atomically, so a process killed at any moment leaves the
  * previous checkpoint or the new one; resuming continues bit-for-bit (the sampler is seeded by
  * (seed, epoch), so it carries no state).
+ *
+ * A run with clustered embedding tables (docs/cel.md) stores, besides the model file's tables
+ * (`cel_<side>_assign`, `_centers`, `_residual`, `_bias`), the CEL trainer's state: the moments
+ * of the cluster rows, residuals and biases (`cel_<side>_adam_m`, `_adam_v`, `_residual_adam_m`,
+ * `_residual_adam_v`, `_bias_adam_m`, `_bias_adam_v`), CEL's gradient window since the last
+ * split round (`cel_<side>_window`) and the cluster-step counters (metadata `cel_counters`: the
+ * split and reassignment rounds seed their draws by round number), so it resumes bit-for-bit too.
  * @internal
  * @module
  */
@@ -77,8 +84,18 @@ export async function readCheckpoint(path: string, model: LightGCN): Promise<Che
     throw new RecforgeError('E_SHAPE', `${path}: checkpoint of a ${c.users} x ${c.items}, dim ${c.dim}, ${c.layers}-layer model ` +
       `with ${parsed.trainIndices.length} train pairs does not match this model (${m.users} x ${m.items}, dim ${m.dim}, ${m.layers} layers)`,
     { file: path });
+  const tablesOf = (e: LightGCN['config']['embedding']) => JSON.stringify(e ? [e.kind, e.tables, e.clusters, e.ratio, e.residual, e.hot, !!e.bias] : null);
+  if (tablesOf(c.embedding) !== tablesOf(m.embedding))
+    throw new RecforgeError('E_SHAPE', `${path}: checkpoint embedding tables ${tablesOf(c.embedding)} do not match this model's ${tablesOf(m.embedding)} ` +
+      '(kind, tables, clusters, ratio, residual, hot, bias)', { file: path });
+  const state: RawLightGcnState = { ...parsed.state, steps };
+  if (parsed.clusters) {
+    if (!parsed.celTrainer) throw bad('not a checkpoint of a clustered run (no metadata cel_counters)');
+    const t = parsed.celTrainer;
+    state.cel = { counters: t.counters, users: { ...parsed.clusters.users, ...t.users }, items: { ...parsed.clusters.items, ...t.items } };
+  }
   return {
-    state: { ...parsed.state, steps },
+    state,
     snapshot: { epoch: epoch as number, best: (trainer.best ?? undefined) as BestEpoch | undefined, sinceBest: sinceBest as number },
     history: parsed.history,
     options: trainer.options as RawTrainOptions,

@@ -6,6 +6,10 @@
  * // Items share 1/100 as many rows as there are items; clusters grow by gradient splits.
  * const model = await MF.create(dataset, { embedding: { kind: 'clustered', ratio: 100 } });
  * ```
+ *
+ * Such models save, load, recommend and train from checkpoints like plain ones (a resumed run is
+ * bit-identical to an uninterrupted one); {@link LightGCN.foldInUser} places a new user in a
+ * cluster of a shared user table (see {@link FoldInOptions.assign}).
  * @module
  */
 import { RecforgeError } from './errors.js';

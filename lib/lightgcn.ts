@@ -16,8 +16,8 @@ import type { Dataset, IdMap } from './dataset.js';
 import { RecforgeError } from './errors.js';
 import { callNative, runNative, type AsyncOptions } from './job.js';
 import type { EmbeddingModel, EpochEvent, ModelOptions } from './model.js';
-import { addon, type NativeLightGcn } from './native.js';
-import { intOption, numberOption } from './options.js';
+import { addon, type NativeLightGcn, type RawFoldInOptions } from './native.js';
+import { choiceOption, intOption, numberOption } from './options.js';
 import { denseId, denseIdList } from './dense-id.js';
 import { rawEmbedding, resolveEmbedding, type EmbeddingTableOptions, type ModelClusters, type ResolvedEmbedding } from './embedding.js';
 import { prefixColumns, prefixDim, type EmbeddingOptions } from './prefix.js';
@@ -130,6 +130,23 @@ export interface FoldInOptions extends RecommendOptions {
   reg?: number;
   /** Seed of the negative pool (default: the model's seed); the same seed gives the same bits. */
   seed?: number;
+  /**
+   * A model whose user table shares rows (`embedding.tables` `'users'` or `'both'`): how the new
+   * user's cluster is chosen. `'best'`: the used, unpinned cluster whose row gives the lowest
+   * fold-in loss on the user's items (exact over all of them). `'rule'`: the kind's own
+   * assignment, which needs no data: `'hashed'` takes the bucket of {@link FoldInOptions.hashId},
+   * `'frequency'` the shared last row (a new user has no train interactions, so it ranks last),
+   * `'clustered'` the best fit (CEL assigns by loss). Default: `'best'` for `'clustered'`,
+   * `'rule'` for `'hashed'` and `'frequency'` (the baselines keep their fixed assignment, so they
+   * are compared as they are defined). Ignored for a plain user table.
+   */
+  assign?: 'best' | 'rule';
+  /**
+   * A `'hashed'` user table under `assign: 'rule'`: the dense id whose bucket the user joins
+   * (default: `nUsers`, the id {@link LightGCN.partialFit} would give the next new user; give
+   * distinct ids to spread several new users over buckets). A non-negative integer.
+   */
+  hashId?: number;
 }
 
 /** A user folded into a model by {@link LightGCN.foldInUser}: its embedding and recommendations. */
@@ -144,8 +161,13 @@ export interface FoldInResult {
   itemIds?: string[];
   /** Gradient steps taken (fewer than asked once no step lowers the objective). */
   steps: number;
-  /** The fitting objective at the returned embedding (0 without steps). */
+  /**
+   * The fitting objective at the returned embedding (0 without steps). With a shared user table
+   * and no residual: the chosen cluster row's fold-in loss.
+   */
   loss: number;
+  /** A shared user table: the cluster (row of `clusters().users.centers`) the user joined. */
+  cluster?: number;
 }
 
 /** The configuration a LightGCN model was built with. */
@@ -462,27 +484,46 @@ export class LightGCN implements EmbeddingModel {
    * `negatives` other items j (a Matryoshka model: averaged over its levels' prefixes), plus
    * reg/2 |e_u^(0)|^2, by gradient descent with a backtracking line search: deterministic for a
    * given seed.
-   * @throws RecforgeError E_INVALID_ARG for no items or a bad option (steps 0 without layers,
-   *   negatives < 1, negative reg, bad k / dim / shortlist), E_OUT_OF_RANGE for an unknown item,
-   *   E_TYPE for items of the wrong type, E_DISPOSED, E_ABORTED.
+   *
+   * A model whose user table shares rows (`embedding.tables` `'users'` or `'both'`, docs/cel.md)
+   * has no free row to fit: the user joins one of its clusters ({@link FoldInOptions.assign}) and
+   * e_u^(0) is that cluster's row W[c], compared by the same objective's data part (the mean
+   * softplus above; the reg term is taken relative to W[c], so it is 0 there). The search is
+   * exact: every candidate row is scored, a Jensen lower bound orders them, and exact losses are
+   * computed until the bound exceeds the best (ties go to the lower cluster id). With residuals
+   * (`embedding.residual`) e_u^(0) = W[c] + δ, δ fitted by `steps` steps on the objective plus
+   * reg/2 |δ|^2; without them `steps` is not used (and may be 0 without layers). `cluster` in the
+   * result names the row. Propagation layers then work as above from that row. A shared item
+   * table needs nothing special (its gathered rows are the item embeddings); with an item bias
+   * (`embedding.bias`) the user's last coordinate is held at 1, as in training.
+   * @throws RecforgeError E_INVALID_ARG for no items or a bad option (steps 0 without layers and
+   *   a free user row, negatives < 1, negative reg, bad assign / hashId / k / dim / shortlist),
+   *   E_OUT_OF_RANGE for an unknown item, E_TYPE for items of the wrong type, E_DISPOSED,
+   *   E_ABORTED.
    */
   async foldInUser(items: Int32Array | readonly (number | string)[], options: FoldInOptions = {}): Promise<FoldInResult> {
     const o = this.#serveOptions(options);
     const ids = denseIdList(items, 'items', this.nItems, this.itemIds, 'item');
-    const fit = {
+    const e = this.config.embedding;
+    const sharedUsers = e !== undefined && e.tables !== 'items';
+    const fit: RawFoldInOptions = {
       steps: intOption('steps', options.steps, 0, 100000, this.config.layers > 0 ? 0 : 20),
       negatives: intOption('negatives', options.negatives, 1, 2147483647, 500),
       reg: numberOption('reg', options.reg, 0, 0.01),
       seed: intOption('seed', options.seed, 0, Number.MAX_SAFE_INTEGER, this.config.seed),
       ...(this.config.levels ? { levels: [...this.config.levels] } : {}),
     };
-    if (fit.steps === 0 && this.config.layers === 0)
+    const assign = choiceOption('assign', options.assign, ['best', 'rule'] as const, e?.kind === 'clustered' ? 'best' : 'rule');
+    const hashId = intOption('hashId', options.hashId, 0, Number.MAX_SAFE_INTEGER, this.nUsers);
+    if (sharedUsers) Object.assign(fit, { assign, hashId });
+    if (fit.steps === 0 && this.config.layers === 0 && !sharedUsers)
       throw new RecforgeError('E_INVALID_ARG', 'steps must be >= 1 for a model without propagation layers: its user row is fitted');
     await this.finalTables(options);
     const { native } = this.#alive();
     const r = await runNative(options, (t, p) =>
       native.foldIn(ids, fit, o.k, o.excludeTrain, o.dim, o.shortlist, o.allow, o.deny, t, p));
     const out: FoldInResult = { embedding: r.embedding, items: r.items, scores: r.scores, steps: r.steps, loss: r.loss };
+    if (r.cluster !== undefined) out.cluster = r.cluster;
     const map = this.itemIds;
     if (map) out.itemIds = Array.from(r.items, (i) => map.toExternal[i]);
     return out;

@@ -24,7 +24,7 @@ import { runNative, type AsyncOptions } from './job.js';
 import { LightGCN, buildParts, type LightGCNConfig } from './lightgcn.js';
 import { Matryoshka, validateLevels } from './matryoshka.js';
 import type { EpochEvent } from './model.js';
-import type { RawLightGcnState } from './native.js';
+import type { RawCelCounters, RawLightGcnState } from './native.js';
 import { intOption } from './options.js';
 import { parseSafetensors, serializeSafetensors, writeFileAtomic, type SafetensorsContent } from './safetensors.js';
 import { Tensor } from './tensor.js';
@@ -91,6 +91,8 @@ export interface ParsedLightGcn extends ParsedCommon {
   state: RawLightGcnState;
   /** Clustered embedding tables (models created with an `embedding` option). */
   clusters?: Record<'users' | 'items', ClusterTensors>;
+  /** Checkpoints of clustered runs: the CEL trainer's state (metadata `cel_counters` present). */
+  celTrainer?: CelTrainerTensors;
 }
 
 /** One side's clustered table as stored. @internal */
@@ -102,6 +104,25 @@ export interface ClusterTensors {
 }
 
 const CEL_SIDES = ['users', 'items'] as const;
+
+/** What a checkpoint stores of a side's CEL training state: state key, tensor name suffix, shape. */
+function celTrainerParts(capacity: number, entities: number, dim: number): [CelTrainerKey, string, number[]][] {
+  return [
+    ['m', 'adam_m', [capacity, dim]], ['v', 'adam_v', [capacity, dim]],
+    ['mr', 'residual_adam_m', [entities, dim]], ['vr', 'residual_adam_v', [entities, dim]],
+    ['mb', 'bias_adam_m', [entities]], ['vb', 'bias_adam_v', [entities]],
+    ['window', 'window', [entities, dim]],
+  ];
+}
+
+type CelTrainerKey = 'm' | 'v' | 'mr' | 'vr' | 'mb' | 'vb' | 'window';
+
+/** A checkpoint's CEL training state (see {@link celTrainerParts}). @internal */
+export interface CelTrainerTensors {
+  counters: RawCelCounters;
+  users: Partial<Record<CelTrainerKey, Float32Array>>;
+  items: Partial<Record<CelTrainerKey, Float32Array>>;
+}
 
 /** True when `side` shares rows under `e` (the other side of a clustered model is a full table). */
 function sideClustered(e: ResolvedEmbedding, side: 'users' | 'items'): boolean {
@@ -201,6 +222,16 @@ async function lightGcnBody(model: LightGCN, extras: ModelFileExtras, run: Async
     if (state.m && state.v) {
       tensors.adam_m = new Tensor(state.m, [users + items, dim]);
       tensors.adam_v = new Tensor(state.v, [users + items, dim]);
+    }
+    if (state.cel) {  // the CEL trainer's state: counters, and per side moments and gradient window
+      metadata.cel_counters = JSON.stringify(state.cel.counters);
+      for (const side of CEL_SIDES) {
+        const t = state.cel[side], n = side === 'users' ? users : items;
+        for (const [key, name, shape] of celTrainerParts(t.centers.length / dim, n, dim)) {
+          const data = t[key];
+          if (data) tensors[`cel_${side}_${name}`] = new Tensor(data, shape);
+        }
+      }
     }
   }
   return { ...final, tensors, config: model.config, metadata, train: native.trainMatrix().export() };
@@ -395,7 +426,20 @@ export function parseModelFile(bytes: Uint8Array, file: string): ParsedModel {
     if (embedding.bias) t.bias = tensor(`cel_${name}_bias`, 'float32', [n]) as Float32Array;
     return t;
   };
-  return { family, config: config as LightGCNConfig, state, clusters: { users: side('users'), items: side('items') }, ...common };
+  const clusters = { users: side('users'), items: side('items') };
+  if (meta.cel_counters === undefined) return { family, config: config as LightGCNConfig, state, clusters, ...common };
+  const counters = json('cel_counters') as Record<string, unknown> | undefined;
+  const keys = ['splits', 'splitRounds', 'moves', 'reassignRounds'] as const;
+  if (counters === null || typeof counters !== 'object' || keys.some((k) => !Number.isSafeInteger(counters[k]) || (counters[k] as number) < 0))
+    throw bad('metadata cel_counters is not four non-negative integers');
+  const celTrainer: CelTrainerTensors = { counters: counters as unknown as RawCelCounters, users: {}, items: {} };
+  for (const name of CEL_SIDES) {
+    const n = name === 'users' ? users : items;
+    for (const [key, suffix, shape] of celTrainerParts(clusters[name].centers.length / dim, n, dim))
+      if (content.tensors[`cel_${name}_${suffix}`])
+        celTrainer[name][key] = tensor(`cel_${name}_${suffix}`, 'float32', shape) as Float32Array;
+  }
+  return { family, config: config as LightGCNConfig, state, clusters, celTrainer, ...common };
 }
 
 /**

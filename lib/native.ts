@@ -119,6 +119,45 @@ export interface RawLightGcnState {
   v?: Float32Array;
   /** Optimizer steps done (drives Adam's bias correction). */
   steps: number;
+  /**
+   * Clustered embedding tables (a model created with `embedding`): the tables and the CEL
+   * trainer's state; `ego` is then ignored on import (native/addon/lightgcn_state.cpp).
+   */
+  cel?: RawCelState;
+}
+
+/** One side's clustered table plus its training state (rf::CelSideState). */
+export interface RawCelSide {
+  assign: Int32Array;
+  centers: Float32Array;
+  residual?: Float32Array;
+  bias?: Float32Array;
+  /** Adam moments of the cluster rows, capacity x dim. */
+  m?: Float32Array;
+  v?: Float32Array;
+  /** Adam moments of the residual, entities x dim. */
+  mr?: Float32Array;
+  vr?: Float32Array;
+  /** Adam moments of the bias, entities values. */
+  mb?: Float32Array;
+  vb?: Float32Array;
+  /** CEL's gradient window since the last split round, entities x dim. */
+  window?: Float32Array;
+}
+
+/** Counts of CEL's cluster steps (the rounds seed their draws). */
+export interface RawCelCounters {
+  splits: number;
+  splitRounds: number;
+  moves: number;
+  reassignRounds: number;
+}
+
+/** The CEL part of a native state. */
+export interface RawCelState {
+  counters: RawCelCounters;
+  users: RawCelSide;
+  items: RawCelSide;
 }
 
 /** One side of a native embedding config (see native/addon/lightgcn_cel.hpp). */
@@ -162,6 +201,10 @@ export interface RawFoldInOptions {
   reg: number;
   seed: number;
   levels?: number[];
+  /** A shared user table: join the best-fitting cluster, or follow the kind's rule. */
+  assign?: 'best' | 'rule';
+  /** A hashed user table under the rule: the id whose bucket the user joins. */
+  hashId?: number;
 }
 
 /** Interact2Vec fold-in options as the addon takes them (FoldInSpec with the SGNS objective). */
@@ -200,7 +243,7 @@ export interface NativeLightGcn {
   /** Folds in a new user from its items, then ranks items for it (native/addon/fold_in.cpp); real results only. */
   foldIn(items: Int32Array, options: RawFoldInOptions, k: number, excludeTrain: boolean, dim: number, shortlist: number,
     allow: Int32Array | undefined, deny: Int32Array | undefined, cancel?: NativeCancelToken, progress?: ProgressFn):
-    Promise<{ embedding: Float32Array; items: Int32Array; scores: Float32Array; steps: number; loss: number }>;
+    Promise<{ embedding: Float32Array; items: Int32Array; scores: Float32Array; steps: number; loss: number; cluster?: number }>;
   /** Moves the model onto a larger train graph, new rows from the init (native/addon/partial_fit.cpp). */
   grow(graph: NativeGraph, generation: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
   /** One incremental epoch: the pairs plus `replay` x as many train pairs; the mean batch loss. */

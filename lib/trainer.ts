@@ -104,7 +104,11 @@ export interface EarlyStopping {
 
 /** Where and how often {@link Trainer.fit} writes checkpoints. */
 export interface CheckpointOptions {
-  /** Checkpoint file, replaced atomically each time (a model file plus optimizer state). */
+  /**
+   * Checkpoint file, replaced atomically each time (a model file plus optimizer state; for
+   * clustered embedding tables also the cluster rows' moments, CEL's gradient window and its
+   * round counters, so a resumed clustered run is bit-identical to an uninterrupted one).
+   */
   path: string;
   /** Write every N epochs (default 1); the last epoch is always written. */
   every?: number;
@@ -134,7 +138,12 @@ export interface TrainFitOptions extends FitOptions {
   earlyStopping?: EarlyStopping;
   /** Write checkpoints while training. */
   checkpoint?: CheckpointOptions;
-  /** Resume from this checkpoint file before training (E_PARSE when it is damaged). */
+  /**
+   * Resume from this checkpoint file before training (E_PARSE when it is damaged, E_SHAPE when it
+   * is another model's: other sizes, layers, levels or embedding tables). The model must be
+   * created with the same config (and the trainer with the same options and threads) for the
+   * resumed run to match an uninterrupted one bit for bit.
+   */
   resume?: string;
 }
 
@@ -306,8 +315,6 @@ export class Trainer implements TrainerContract {
       throw new RecforgeError('E_INVALID_ARG', 'checkpoint.path must be a file path');
     if (options.resume !== undefined && typeof options.resume !== 'string')
       throw new RecforgeError('E_INVALID_ARG', 'resume must be a file path');
-    if (this.model.config.embedding && (options.checkpoint || options.resume !== undefined))
-      throw new RecforgeError('E_INVALID_ARG', 'checkpoints of models with clustered embedding tables are not supported yet (save the model instead)');
     if (evalEvery > 0 && (data.nUsers !== this.model.nUsers || data.nItems !== this.model.nItems))
       throw new RecforgeError('E_SHAPE', `evaluation data has ${data.nUsers} x ${data.nItems} users x items but the model ${this.model.nUsers} x ${this.model.nItems}`);
     return { evalEvery, data, on, metrics, k: options.k ?? 20, checkpointEvery };

@@ -1,7 +1,12 @@
 // Fold-in of a new user into a LightGCN-family model (recforge/fold_in.hpp), then its top-k:
-//   m.foldIn(items: Int32Array, {steps, negatives, reg, seed, levels?}, k, excludeTrain, dim,
-//            shortlist, allow?, deny?, cancel?, progress?)
-//     -> Promise<{ embedding: Float32Array, items: Int32Array, scores: Float32Array, steps, loss }>
+//   m.foldIn(items: Int32Array, {steps, negatives, reg, seed, levels?, assign?, hashId?}, k,
+//            excludeTrain, dim, shortlist, allow?, deny?, cancel?, progress?)
+//     -> Promise<{ embedding: Float32Array, items: Int32Array, scores: Float32Array, steps, loss, cluster? }>
+// A model whose user table is shared (clustered / hashed / frequency) places the user in one of
+// its user clusters (`cluster` in the result): assign 'best' (default) compares every used,
+// unpinned cluster by fold-in loss; 'rule' follows the kind's own rule (hashed: the bucket of
+// hashId, default the next user id = users; frequency: the shared last row; clustered: 'best').
+// With an item-side bias the user's last coordinate is held at 1, as in training.
 // items: the user's items (any order, duplicates allowed; E_OUT_OF_RANGE for a bad id). The
 // recommendations are ranked exactly as recommendSync ranks a trained user's (serve_args.hpp;
 // excludeTrain leaves out the given items), real results only (no padding). Reads the final
@@ -40,6 +45,7 @@ class FoldInJob : public Job {
         final_(s->final),
         packed_(s->packed),
         layerSum_(s->itemLayerSum),
+        userSide_(s->foldInUsers),
         config_(s->model.config) {
     if (!final_ || !packed_ || (config_.layers > 0 && !layerSum_))
       throwError(env, rf::code::kInvalidArgument, "finalEmbeddings must run before foldIn");
@@ -53,6 +59,19 @@ class FoldInJob : public Job {
       throwError(env, rf::code::kInvalidArgument, "options.seed must be a non-negative integer");
     spec_.seed = static_cast<uint64_t>(seed);
     if (!o.Get("levels").IsUndefined()) spec_.levels = int32List(o.Get("levels"), "options.levels");
+    if (!o.Get("assign").IsUndefined()) {
+      const std::string a = stringArg(o.Get("assign"), "options.assign");
+      if (a != "best" && a != "rule")
+        throwError(env, rf::code::kInvalidArgument, "options.assign must be 'best' or 'rule', got '" + a + "'");
+      rule_ = a == "rule";
+    }
+    hashId_ = config_.users;
+    if (!o.Get("hashId").IsUndefined()) {
+      const double h = numberField(o, "hashId", 0);
+      if (!(h >= 0 && h <= 9007199254740991.0) || std::floor(h) != h)
+        throwError(env, rf::code::kInvalidArgument, "options.hashId must be a non-negative integer");
+      hashId_ = static_cast<int64_t>(h);
+    }
     parseServeArgs(info[2], info[3], info[4], info[5], info[6], info[7], config_.items, config_.dim, args_);
   }
 
@@ -65,6 +84,21 @@ class FoldInJob : public Job {
     if (c.layers > 0) m.itemLayerSum = {layerSum_->data(), c.items, c.dim};
     m.itemUsers = &graph_->itemUsers;
     m.layers = c.layers;
+    rf::FoldInClusters clusters;
+    if (userSide_) {
+      m.userLastIsOne = userSide_->userLastIsOne;
+      const FoldInUserSide& u = *userSide_;
+      if (u.kind != rf::EmbeddingKind::kFull) {
+        clusters.rows = {u.rows.centers.data(), u.rows.capacity, u.rows.dim};
+        clusters.residual = u.residual;
+        const int32_t ruled = !rule_                                        ? -1
+                              : u.kind == rf::EmbeddingKind::kHashed    ? u.rows.hashBucket(hashId_)
+                              : u.kind == rf::EmbeddingKind::kFrequency ? u.rows.capacity - 1
+                                                                         : -1;
+        clusters.candidates = ruled >= 0 ? std::vector<int32_t>{ruled} : u.joinable;
+        m.userClusters = &clusters;
+      }
+    }
     result_ = rf::foldInUser(m, items_.data(), static_cast<int64_t>(items_.size()), spec_);
     ranked_.resize(args_.spec.k);
     scores_.resize(args_.spec.k);
@@ -81,6 +115,7 @@ class FoldInJob : public Job {
     o.Set("embedding", toFloat32Array(env, std::move(result_.embedding)));
     o.Set("steps", result_.steps);
     o.Set("loss", result_.loss);
+    if (result_.cluster >= 0) o.Set("cluster", result_.cluster);
     return o;
   }
 
@@ -90,7 +125,10 @@ class FoldInJob : public Job {
   std::shared_ptr<const std::vector<float>> final_;
   std::shared_ptr<const rf::PackedItems> packed_;
   std::shared_ptr<const std::vector<float>> layerSum_;
+  std::shared_ptr<const FoldInUserSide> userSide_;
   rf::LightGcnConfig config_;
+  bool rule_ = false;
+  int64_t hashId_ = 0;
   rf::FoldInSpec spec_;
   ServeArgs args_;
   rf::FoldInResult result_;

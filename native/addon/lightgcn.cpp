@@ -168,11 +168,28 @@ class FinalJob : public Job {
     packed_ = std::make_shared<const rf::PackedItems>(
         rf::MatrixView{all->data() + static_cast<int64_t>(c.users) * c.dim, c.items, c.dim}, threads_);
     final_ = std::move(all);
+    if (const rf::CelModel* cel = state_->cel.get()) {
+      auto f = std::make_shared<FoldInUserSide>();
+      f->kind = cel->spec[0].kind;
+      f->userLastIsOne = !cel->table[1].bias.empty();
+      if (f->kind != rf::EmbeddingKind::kFull) {
+        const rf::ClusteredTable& t = cel->table[0];
+        f->joinable = t.joinableClusters();
+        f->residual = !t.residual.empty();
+        f->rows.entities = t.entities;
+        f->rows.dim = t.dim;
+        f->rows.capacity = t.capacity;
+        f->rows.seed = t.seed;
+        f->rows.centers = t.centers;
+      }
+      foldInUsers_ = std::move(f);
+    }
   }
   Napi::Value Result(Napi::Env env) override {
     state_->final = std::move(final_);  // main thread: recommend jobs see either table, whole
     state_->packed = std::move(packed_);
     state_->itemLayerSum = std::move(layerSum_);
+    state_->foldInUsers = std::move(foldInUsers_);
     return userItemTables(env, std::move(users_), std::move(items_));
   }
 
@@ -183,6 +200,7 @@ class FinalJob : public Job {
   std::shared_ptr<const std::vector<float>> final_;
   std::shared_ptr<const rf::PackedItems> packed_;
   std::shared_ptr<const std::vector<float>> layerSum_;
+  std::shared_ptr<const FoldInUserSide> foldInUsers_;
   std::vector<float> users_, items_;
 };
 

@@ -8,13 +8,13 @@
 //                                        options.device 'cpu' | 'cuda', see LightGcnState)
 //   m.trainEpoch(epoch)               -> Promise<number> (mean batch loss)
 //   m.finalEmbeddings(threads)        -> Promise<{users, items}>, also cached for recommend
-//   m.exportState()                   -> Promise<{ego, m?, v?, steps}>
-//   m.importState({ego, m?, v?, steps}) -> Promise<void>
+//   m.exportState()                   -> Promise<{ego, m?, v?, steps, cel?}>
+//   m.importState({ego, m?, v?, steps, cel?}) -> Promise<void>  (cel: lightgcn_state.cpp)
 //   m.recommend(users, k, excludeTrain, threads, dim, shortlist, allow?, deny?) -> Promise<{items, scores}> (see recommend.cpp)
 //   m.recommendSync(user, k, excludeTrain, dim, shortlist, allow?, deny?) -> {items, scores} (synchronous, see recommend.cpp)
 //   m.similar(side, queries, k, dim, cosine, deny?, threads) -> Promise<{items, scores}> (see similar.cpp)
 //   m.foldIn(items, options, k, excludeTrain, dim, shortlist, allow?, deny?)
-//     -> Promise<{embedding, items, scores, steps, loss}> (see fold_in.cpp)
+//     -> Promise<{embedding, items, scores, steps, loss, cluster?}> (see fold_in.cpp)
 //   m.grow(graph, generation) -> Promise<void>, m.trainPairs(users, items, replay, epoch) -> Promise<number>
 //     (incremental training, see partial_fit.cpp)
 //   m.trainMatrix() -> NativeCsr (the train user -> items matrix the model was built on)
@@ -43,6 +43,15 @@
 
 namespace rfaddon {
 
+// What fold-in needs of the clustered tables (fold_in.cpp), as the last finalEmbeddings saw them.
+struct FoldInUserSide {
+  rf::EmbeddingKind kind = rf::EmbeddingKind::kFull;  // of the user table
+  rf::ClusteredTable rows;        // the user cluster rows: centers, capacity, dim, seed (no assign / residual)
+  bool residual = false;          // the user table has residuals
+  std::vector<int32_t> joinable;  // used, unpinned user clusters (ClusteredTable::joinableClusters)
+  bool userLastIsOne = false;     // the item table has a bias: users' last coordinate is 1
+};
+
 struct LightGcnState {
   std::shared_ptr<const rf::BipartiteGraph> graph;
   rf::LightGcnModel model;
@@ -69,6 +78,8 @@ struct LightGcnState {
   // Sum of the item rows' layers 0..K-1 of the same state (items x dim; null for K = 0), what
   // fold-in propagates to a new user; set and reset together with `final`.
   std::shared_ptr<const std::vector<float>> itemLayerSum;
+  // The clustered tables' part of fold-in (null for a model without them); set with `final`.
+  std::shared_ptr<const FoldInUserSide> foldInUsers;
 
   // "cpu" / "cuda" for the configured trainer; nullptr before configureTraining.
   const char* trainerDevice() const {

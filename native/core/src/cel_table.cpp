@@ -42,6 +42,7 @@ ClusteredTable ClusteredTable::create(int32_t entities, int32_t dim, int32_t cap
   if (init == ClusterInit::kFull && capacity != entities)
     fail(code::kInvalidArgument, "a full table has one cluster per entity");
   ClusteredTable t;
+  t.seed = seed;
   t.entities = entities;
   t.dim = dim;
   t.capacity = capacity;
@@ -54,8 +55,7 @@ ClusteredTable ClusteredTable::create(int32_t entities, int32_t dim, int32_t cap
       std::fill(t.assign.begin(), t.assign.end(), 0);
       break;
     case ClusterInit::kHashed:
-      for (int32_t i = 0; i < entities; ++i)
-        t.assign[i] = static_cast<int32_t>(hash3(seed, kHashBucket, static_cast<uint64_t>(i)) % static_cast<uint64_t>(capacity));
+      for (int32_t i = 0; i < entities; ++i) t.assign[i] = t.hashBucket(i);
       break;
     case ClusterInit::kFrequency:
     case ClusterInit::kHotTail: {
@@ -73,6 +73,18 @@ ClusteredTable ClusteredTable::create(int32_t entities, int32_t dim, int32_t cap
   t.centers.assign(initRows, initRows + static_cast<int64_t>(capacity) * dim);
   if (residual) t.residual.assign(static_cast<size_t>(entities) * dim, 0.0f);
   return t;
+}
+
+int32_t ClusteredTable::hashBucket(int64_t id) const {
+  return static_cast<int32_t>(hash3(seed, kHashBucket, static_cast<uint64_t>(id)) % static_cast<uint64_t>(capacity));
+}
+
+std::vector<int32_t> ClusteredTable::joinableClusters() const {
+  const auto n = clusterSizes();
+  std::vector<int32_t> out;
+  for (int32_t c = pinned; c < capacity; ++c)
+    if (n[c] > 0) out.push_back(c);
+  return out;
 }
 
 std::vector<int32_t> ClusteredTable::clusterSizes() const {

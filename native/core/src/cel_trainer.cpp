@@ -94,6 +94,18 @@ int64_t CelModel::stateBytes(int side) const {
   return t.parameterCount() * 4 + (needsAssign ? static_cast<int64_t>(t.entities) * 4 : 0);
 }
 
+int32_t CelModel::ruleCluster(int side, int64_t id) const {
+  const ClusteredTable& t = table[side];
+  switch (spec[side].kind) {
+    case EmbeddingKind::kHashed:
+      return t.hashBucket(id);
+    case EmbeddingKind::kFrequency:
+      return t.capacity - 1;
+    default:
+      return -1;
+  }
+}
+
 // Optimizer state and workspaces of one side.
 struct CelTrainer::Side {
   int index = 0;
@@ -342,6 +354,48 @@ void CelTrainer::reassign(int s) {
   ro.minGain = schedule_.reassignMinGain;
   counters_.moves += reassignRound(cel_.table[s], own, back, data, ro);
   ++counters_.reassignRounds;
+}
+
+CelTrainerState CelTrainer::state() const {
+  CelTrainerState st;
+  st.steps = steps_;
+  st.counters = counters_;
+  for (int s = 0; s < 2; ++s) {
+    const Side& side = *sides_[s];
+    st.sides[s] = {side.m, side.v, side.mr, side.vr, side.mb, side.vb, side.window};
+  }
+  return st;
+}
+
+void CelTrainer::restore(CelTrainerState st) {
+  const CelCounters& k = st.counters;
+  if (st.steps < 0 || k.splits < 0 || k.splitRounds < 0 || k.moves < 0 || k.reassignRounds < 0)
+    fail(code::kInvalidArgument, "CEL trainer state: steps and counters must be >= 0");
+  for (int s = 0; s < 2; ++s) {
+    const Side& side = *sides_[s];
+    CelSideState& in = st.sides[s];
+    const char* name = s == 0 ? "users" : "items";
+    const std::pair<const std::vector<float>*, const std::vector<float>*> parts[] = {
+        {&side.m, &in.m}, {&side.v, &in.v}, {&side.mr, &in.mr}, {&side.vr, &in.vr},
+        {&side.mb, &in.mb}, {&side.vb, &in.vb}, {&side.window, &in.window}};
+    const char* partNames[] = {"m", "v", "residual m", "residual v", "bias m", "bias v", "window"};
+    for (int q = 0; q < 7; ++q) {
+      const auto& [mine, theirs] = parts[q];
+      if (mine->size() != theirs->size())
+        fail(code::kShape, std::string("CEL trainer state: ") + name + " " + partNames[q] + " has " +
+                               std::to_string(theirs->size()) + " values, this run needs " + std::to_string(mine->size()));
+      for (float x : *theirs)
+        if (!std::isfinite(x)) fail(code::kNonFinite, std::string("CEL trainer state: ") + name + " " + partNames[q] + " holds NaN or Inf");
+    }
+  }
+  steps_ = st.steps;
+  counters_ = st.counters;
+  for (int s = 0; s < 2; ++s) {
+    Side& side = *sides_[s];
+    CelSideState& in = st.sides[s];
+    side.m.swap(in.m), side.v.swap(in.v), side.mr.swap(in.mr), side.vr.swap(in.vr);
+    side.mb.swap(in.mb), side.vb.swap(in.vb), side.window.swap(in.window);
+  }
 }
 
 double CelTrainer::trainEpoch(int64_t epoch, const JobControl& ctl) {

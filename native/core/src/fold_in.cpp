@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "recforge/error.hpp"
 #include "recforge/matryoshka.hpp"
@@ -29,7 +30,20 @@ void check(const FoldInModel& m, const int32_t* items, int64_t n, const FoldInSp
     if (q > 0 && items[q] <= items[q - 1]) fail(code::kInvalidArgument, "fold-in items must be ascending without duplicates");
   }
   if (spec.steps < 0) fail(code::kInvalidArgument, "steps must be >= 0");
-  if (spec.steps == 0 && m.layers == 0)
+  if (m.userLastIsOne && m.items.cols < 2) fail(code::kShape, "fold-in: a user row held at 1 needs dim >= 2");
+  if (const FoldInClusters* k = m.userClusters) {
+    if (k->rows.cols != m.items.cols || k->rows.rows < 1) fail(code::kShape, "fold-in: the user cluster table does not match the item table");
+    if (k->candidates.empty()) fail(code::kInvalidArgument, "fold-in: no cluster to join");
+    for (size_t q = 0; q < k->candidates.size(); ++q) {
+      if (k->candidates[q] < 0 || k->candidates[q] >= k->rows.rows)
+        fail(code::kOutOfRange, "fold-in: cluster " + std::to_string(k->candidates[q]) + " is outside [0, " +
+                                    std::to_string(k->rows.rows) + ")");
+      if (q > 0 && k->candidates[q] <= k->candidates[q - 1])
+        fail(code::kInvalidArgument, "fold-in: cluster candidates must be ascending without duplicates");
+    }
+    if (spec.objective == FoldInObjective::kSgns) fail(code::kInvalidArgument, "fold-in: shared user rows need the BPR objective");
+  }
+  if (spec.steps == 0 && m.layers == 0 && !m.userClusters)
     fail(code::kInvalidArgument, "steps must be >= 1 for a model without propagation layers (MF): its user row is fitted");
   if (spec.negatives < 1) fail(code::kInvalidArgument, "negatives must be >= 1");
   if (!std::isfinite(spec.reg) || spec.reg < 0) fail(code::kInvalidArgument, "reg must be finite and >= 0");
@@ -71,11 +85,13 @@ std::vector<int32_t> negativePool(int32_t nItems, const int32_t* items, int64_t 
 // L(e) of fold_in.hpp over the candidate rows (positives, then the pool), gathered once.
 class Objective {
  public:
+  // The reg term is reg/2 |e - anchor|^2; coordinates >= fitDims get a zero gradient (held).
   Objective(const MatrixView& items, const int32_t* pos, int64_t nPos, const std::vector<int32_t>& pool,
             const MatryoshkaLevels& levels, const std::vector<float>& offset, float scale, double reg,
-            const FoldInSpec& spec)
+            const FoldInSpec& spec, int32_t fitDims)
       : dim_(items.cols), nPos_(nPos), nNeg_(static_cast<int64_t>(pool.size())), levels_(levels), offset_(offset),
-        scale_(scale), reg_(reg), sgns_(spec.objective == FoldInObjective::kSgns) {
+        scale_(scale), reg_(reg), sgns_(spec.objective == FoldInObjective::kSgns), fitDims_(fitDims),
+        anchor_(items.cols, 0.0f) {
     if (sgns_) {
       // Per-negative weight K w_j / sum w (uniform without weights); the positives weigh 1 / nPos.
       negWeight_.assign(nNeg_, 1.0);
@@ -111,12 +127,44 @@ class Objective {
     return bound > 0 ? 1.0 / bound : 1.0;
   }
 
+  void setAnchor(const float* a) { std::copy(a, a + dim_, anchor_.begin()); }
+
+  // The BPR data part of L at e (no reg term), the same sums in the same order as eval.
+  double dataLoss(const float* e) {
+    const int32_t nl = scoresAt(e);
+    double loss = 0;
+    for (int32_t l = 0; l < nl; ++l) {
+      const double w = levels_.weights[l] / (static_cast<double>(nPos_) * nNeg_);
+      double sum = 0;
+      for (int64_t i = 0; i < nPos_; ++i) {
+        const double xi = scores_[i * nl + l];
+        for (int64_t j = 0; j < nNeg_; ++j) {
+          const double z = scores_[(nPos_ + j) * nl + l] - xi;
+          sum += std::max(z, 0.0) + std::log1p(std::exp(-std::fabs(z)));
+        }
+      }
+      loss += w * sum;
+    }
+    return loss;
+  }
+
+  // A lower bound of dataLoss(e) by Jensen: per level, mean softplus(z_ij) >= softplus(mean z_ij)
+  // = softplus(mean_j x_j - mean_i x_i).
+  double dataLossBound(const float* e) {
+    const int32_t nl = scoresAt(e);
+    double bound = 0;
+    for (int32_t l = 0; l < nl; ++l) {
+      double sp = 0, sn = 0;
+      for (int64_t i = 0; i < nPos_; ++i) sp += scores_[i * nl + l];
+      for (int64_t j = 0; j < nNeg_; ++j) sn += scores_[(nPos_ + j) * nl + l];
+      bound += levels_.weights[l] * softplus(sn / static_cast<double>(nNeg_) - sp / static_cast<double>(nPos_));
+    }
+    return bound;
+  }
+
   // L(e); dL/de into grad.
   double eval(const float* e, float* grad) {
-    const int32_t nl = static_cast<int32_t>(levels_.dims.size());
-    for (int32_t c = 0; c < dim_; ++c) f_[c] = scale_ * (e[c] + offset_[c]);
-    const int64_t rows = nPos_ + nNeg_;
-    for (int64_t r = 0; r < rows; ++r) prefixDots(f_.data(), rows_.data() + r * dim_, levels_.dims.data(), nl, scores_.data() + r * nl);
+    const int32_t nl = scoresAt(e);
     std::fill(gf_.begin(), gf_.end(), 0.0);
     double loss = sgns_ ? sgnsTerms(nl) : 0.0;
     for (int32_t l = 0; l < nl && !sgns_; ++l) {
@@ -148,13 +196,23 @@ class Objective {
     }
     double sq = 0;
     for (int32_t c = 0; c < dim_; ++c) {
-      sq += static_cast<double>(e[c]) * e[c];
-      grad[c] = static_cast<float>(scale_ * gf_[c] + reg_ * e[c]);
+      const float x = e[c] - anchor_[c];  // exactly e[c] with the zero anchor
+      sq += static_cast<double>(x) * x;
+      grad[c] = c < fitDims_ ? static_cast<float>(scale_ * gf_[c] + reg_ * x) : 0.0f;
     }
     return loss + 0.5 * reg_ * sq;
   }
 
  private:
+  // f = scale (e + offset) and the scores of every row at every level; returns the level count.
+  int32_t scoresAt(const float* e) {
+    const int32_t nl = static_cast<int32_t>(levels_.dims.size());
+    for (int32_t c = 0; c < dim_; ++c) f_[c] = scale_ * (e[c] + offset_[c]);
+    const int64_t rows = nPos_ + nNeg_;
+    for (int64_t r = 0; r < rows; ++r) prefixDots(f_.data(), rows_.data() + r * dim_, levels_.dims.data(), nl, scores_.data() + r * nl);
+    return nl;
+  }
+
   static double softplus(double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::fabs(z))); }
   static double sigmoid(double z) {
     const double t = std::exp(-std::fabs(z));
@@ -193,6 +251,8 @@ class Objective {
   float scale_;
   double reg_;
   bool sgns_;
+  int32_t fitDims_;
+  std::vector<float> anchor_;
   std::vector<double> negWeight_;
   std::vector<float> rows_, scores_, f_;
   std::vector<double> gf_, a_, b_;
@@ -224,11 +284,44 @@ FoldInResult foldInUser(const FoldInModel& m, const int32_t* items, int64_t n, c
     Rng rng(spec.seed, kInit);
     for (float& x : e) x = static_cast<float>((2 * rng.uniform() - 1) * spec.initRange);
   }
+  const int32_t fitDims = m.userLastIsOne ? dim - 1 : dim;
+  std::vector<float> anchor(dim, 0.0f);
+  if (m.userLastIsOne) e[dim - 1] = anchor[dim - 1] = 1.0f;
   FoldInResult out;
-  const std::vector<int32_t> pool = spec.steps > 0 ? negativePool(m.items.rows, items, n, spec.negatives, spec.seed)
-                                                   : std::vector<int32_t>{};
-  if (!pool.empty()) {
-    Objective obj(m.items, items, n, pool, levels, offset, scale, spec.reg, spec);
+  const FoldInClusters* clusters = m.userClusters;
+  const bool fit = spec.steps > 0 && (!clusters || clusters->residual);
+  const std::vector<int32_t> pool = fit || clusters ? negativePool(m.items.rows, items, n, spec.negatives, spec.seed)
+                                                    : std::vector<int32_t>{};
+  if (clusters) {
+    // The candidate with the lowest data loss (see fold_in.hpp); no negatives (the user has every
+    // item): every candidate ties at 0, the first one wins.
+    auto rowOf = [&](int32_t c) { return clusters->rows.data + static_cast<int64_t>(c) * dim; };
+    const std::vector<int32_t>& cand = clusters->candidates;
+    int32_t best = cand.front();
+    double bestLoss = 0;
+    if (!pool.empty()) {
+      Objective obj(m.items, items, n, pool, levels, offset, scale, spec.reg, spec, fitDims);
+      std::vector<std::pair<double, int32_t>> order(cand.size());
+      for (size_t q = 0; q < cand.size(); ++q) order[q] = {obj.dataLossBound(rowOf(cand[q])), cand[q]};
+      std::sort(order.begin(), order.end());
+      bestLoss = INFINITY;
+      for (const auto& [bound, c] : order) {
+        // Skipped only when provably worse: the bound is below the exact loss up to rounding far
+        // smaller than this slack.
+        if (bound > bestLoss + 1e-9 * std::max(1.0, std::fabs(bestLoss))) break;
+        const double loss = obj.dataLoss(rowOf(c));
+        ++out.clustersEvaluated;
+        if (loss < bestLoss || (loss == bestLoss && c < best)) bestLoss = loss, best = c;
+      }
+    }
+    out.cluster = best;
+    out.loss = bestLoss;
+    std::copy(rowOf(best), rowOf(best) + dim, e.begin());
+    anchor = e;
+  }
+  if (fit && !pool.empty()) {
+    Objective obj(m.items, items, n, pool, levels, offset, scale, spec.reg, spec, fitDims);
+    obj.setAnchor(anchor.data());
     std::vector<float> g(dim), trial(dim), gTrial(dim);
     double loss = obj.eval(e.data(), g.data());
     double eta = obj.safeStep() * dim;  // optimistic: the line search halves it as needed

@@ -2,6 +2,8 @@
 // trainer bit for bit; clustered runs are deterministic for a seed and any thread count, use
 // their budget, learn, and find planted item clusters.
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -232,4 +234,136 @@ TEST(cel_item_bias_scores_members_apart_holds_users_at_one_and_is_deterministic)
   CHECK_THROWS_CODE(rf::CelModel::create(g, mf, withBias(side(rf::EmbeddingKind::kHashed, 20)),
                                          withBias(side(rf::EmbeddingKind::kHashed, 20)), 1),
                     rf::code::kInvalidArgument);
+}
+
+// Resume: 6 epochs straight equal 3 epochs, then a fresh model / CelModel / CelTrainer that gets
+// the tables and the trainer state, then 3 more, bit for bit (ego, tables, every state vector,
+// counters), for every shared kind with residuals, a hot start, a bias, online and per-epoch
+// cluster steps, Adam / lazy Adam / SGD. splitEvery and reassignEvery do not divide the steps of
+// an epoch, so the gradient window and the schedule position cross the cut.
+TEST(cel_resume_from_tables_and_trainer_state_is_bitwise) {
+  auto g = syntheticGraph(120, 90);
+  struct Case {
+    rf::EmbeddingKind kind;
+    bool both, residual, bias, online;
+    double hot;
+    rf::OptimizerKind opt;
+    int32_t layers;
+  };
+  const Case cases[] = {
+      {rf::EmbeddingKind::kClustered, true, true, false, true, 0, rf::OptimizerKind::kAdam, 0},
+      {rf::EmbeddingKind::kClustered, false, false, false, true, 0.5, rf::OptimizerKind::kLazyAdam, 2},
+      {rf::EmbeddingKind::kClustered, false, false, true, false, 0.5, rf::OptimizerKind::kAdam, 0},
+      {rf::EmbeddingKind::kClustered, true, false, false, true, 0, rf::OptimizerKind::kSgd, 1},
+      {rf::EmbeddingKind::kHashed, true, true, false, true, 0, rf::OptimizerKind::kAdam, 1},
+      {rf::EmbeddingKind::kFrequency, false, false, true, true, 0, rf::OptimizerKind::kAdam, 0},
+  };
+  for (const Case& k : cases) {
+    // CEL: a budget that splits keep growing into after the cut (the window then matters).
+    auto items = side(k.kind, k.kind == rf::EmbeddingKind::kClustered ? 80 : 15, 0, k.residual);
+    items.hot = k.hot;
+    items.bias = k.bias;
+    const auto users = k.both ? side(k.kind, 20, 0, k.residual) : side(rf::EmbeddingKind::kFull);
+    rf::TrainOptions o;
+    o.batchSize = 100;
+    o.adam.lr = 0.02;
+    o.optimizer = k.opt;
+    o.threads = 2;
+    o.seed = 9;
+    rf::CelSchedule sc;
+    sc.online = k.online;
+    sc.splitEvery = 7;  // 10 steps an epoch: the cut after 30 falls between rounds
+    sc.reassignEvery = 4;
+    auto fresh = [&](rf::LightGcnModel& model) {
+      model = rf::LightGcnModel::create(rftest::modelConfig(g, 8, k.layers, 0.1, 4), 2);
+      return rf::CelModel::create(g, model, users, items, 4);
+    };
+    rf::LightGcnModel straight, first, second;
+    auto celA = fresh(straight);
+    rf::CelTrainer a(g, straight, celA, o, sc);
+    for (int e = 0; e < 6; ++e) a.trainEpoch(e);
+
+    auto celB = fresh(first);
+    rf::CelTrainerState saved;
+    std::array<rf::ClusteredTable, 2> tables;
+    {
+      rf::CelTrainer b(g, first, celB, o, sc);
+      for (int e = 0; e < 3; ++e) b.trainEpoch(e);
+      saved = b.state();
+      tables = celB.table;
+    }
+    auto celC = fresh(second);  // a new process: the configured run starts fresh, then restores
+    rf::CelTrainer c(g, second, celC, o, sc);
+    celC.table = tables;
+    celC.materialize(second, 2);
+    c.restore(saved);
+    for (int e = 3; e < 6; ++e) c.trainEpoch(e);
+
+    CHECK(rftest::sameBits(straight.ego.data(), second.ego.data(), straight.ego.size()));
+    for (int s = 0; s < 2; ++s) {
+      CHECK(celA.table[s].assign == celC.table[s].assign);
+      CHECK(rftest::sameBits(celA.table[s].centers.data(), celC.table[s].centers.data(), celA.table[s].centers.size()));
+      CHECK(celA.table[s].residual == celC.table[s].residual);
+      CHECK(celA.table[s].bias == celC.table[s].bias);
+    }
+    const auto sa = a.state(), sc2 = c.state();
+    CHECK_EQ(sa.steps, sc2.steps);
+    CHECK_EQ(sa.counters.splits, sc2.counters.splits);
+    CHECK_EQ(sa.counters.moves, sc2.counters.moves);
+    CHECK_EQ(sa.counters.reassignRounds, sc2.counters.reassignRounds);
+    for (int s = 0; s < 2; ++s) {
+      CHECK(sa.sides[s].m == sc2.sides[s].m);
+      CHECK(sa.sides[s].v == sc2.sides[s].v);
+      CHECK(sa.sides[s].window == sc2.sides[s].window);
+    }
+    if (k.kind == rf::EmbeddingKind::kClustered) CHECK(sa.counters.splits > saved.counters.splits);
+  }
+}
+
+// restore checks sizes, counts and values first and changes nothing when it refuses.
+TEST(cel_restore_refuses_a_state_of_another_run) {
+  auto g = syntheticGraph(60, 40);
+  auto model = rf::LightGcnModel::create(rftest::modelConfig(g, 4, 0, 0.1, 3));
+  auto cel = rf::CelModel::create(g, model, side(rf::EmbeddingKind::kFull), side(rf::EmbeddingKind::kClustered, 8), 1);
+  rf::TrainOptions o;
+  o.batchSize = 50;
+  rf::CelTrainer t(g, model, cel, o, rf::CelSchedule{});
+  t.trainEpoch(0);
+  const rf::CelTrainerState good = t.state();
+  CHECK(!good.sides[1].window.empty() && good.sides[0].window.empty());
+  auto bad = good;
+  bad.sides[1].m.pop_back();
+  CHECK_THROWS_CODE(t.restore(bad), rf::code::kShape);
+  bad = good;
+  bad.sides[0].window.assign(60 * 4, 0.0f);  // users are a full table: no window
+  CHECK_THROWS_CODE(t.restore(bad), rf::code::kShape);
+  bad = good;
+  bad.sides[1].v[3] = NAN;
+  CHECK_THROWS_CODE(t.restore(bad), rf::code::kNonFinite);
+  bad = good;
+  bad.counters.splitRounds = -1;
+  CHECK_THROWS_CODE(t.restore(bad), rf::code::kInvalidArgument);
+  bad = good;
+  bad.steps += 5;
+  bad.sides[1].m[0] += 1;
+  t.restore(bad);
+  CHECK_EQ(t.stepsDone(), good.steps + 5);
+  CHECK(t.state().sides[1].m == bad.sides[1].m);
+}
+
+// The rule a new entity follows without data: hashed ids hash like the table's, frequency joins
+// the shared last row, CEL has none; joinable rows are used and not pinned.
+TEST(cel_rule_cluster_and_joinable_rows) {
+  auto g = syntheticGraph(60, 40);
+  auto model = rf::LightGcnModel::create(rftest::modelConfig(g, 4, 0, 0.1, 3));
+  auto hashed = rf::CelModel::create(g, model, side(rf::EmbeddingKind::kHashed, 9), side(rf::EmbeddingKind::kFrequency, 6), 2);
+  for (int32_t u = 0; u < 60; ++u) CHECK_EQ(hashed.ruleCluster(0, u), hashed.table[0].assign[u]);
+  CHECK(hashed.ruleCluster(0, 60) >= 0 && hashed.ruleCluster(0, 60) < 9);
+  CHECK_EQ(hashed.ruleCluster(1, 40), 5);
+  auto items = side(rf::EmbeddingKind::kClustered, 10);
+  items.hot = 0.5;
+  auto cel = rf::CelModel::create(g, model, side(rf::EmbeddingKind::kFull), items, 2);
+  CHECK_EQ(cel.ruleCluster(1, 40), -1);
+  CHECK(cel.table[1].joinableClusters() == std::vector<int32_t>{5});
+  CHECK_EQ(static_cast<int32_t>(hashed.table[1].joinableClusters().size()), 6);
 }

@@ -8,6 +8,7 @@
 #include "lightgcn_fixtures.hpp"
 #include "recforge/fold_in.hpp"
 #include "recforge/lightgcn.hpp"
+#include "recforge/rng.hpp"
 
 namespace {
 
@@ -200,4 +201,113 @@ TEST(fold_in_is_seeded_and_refuses_bad_input) {
   spec.reg = 0;
   spec.levels = {3, 2};
   CHECK_THROWS_CODE(rf::foldInUser(m, items.data(), 3, spec), rf::code::kInvalidArgument);
+}
+
+// Shared user rows: the joined cluster is the naive argmin of the data loss over the candidates
+// (every candidate evaluated in double), with and without propagation, at several Matryoshka
+// levels, with few clusters and with thousands (where the Jensen bound skips most of them).
+TEST(fold_in_joins_the_cluster_a_naive_argmin_picks) {
+  for (int32_t K : {0, 2})
+    for (int32_t C : {7, 3000}) {
+      const Trained t = randomModel(10, 14, 6, K, 11 + K);
+      rf::FoldInModel m = t.view();
+      std::vector<float> rows(static_cast<size_t>(C) * 6);
+      rf::Rng rng(C + K, 7);
+      for (float& x : rows) x = static_cast<float>(2 * rng.uniform() - 1);
+      rf::FoldInClusters k;
+      k.rows = {rows.data(), C, 6};
+      for (int32_t c = 0; c < C; c += (c % 3 == 1 ? 2 : 1)) k.candidates.push_back(c);  // some rows are not joinable
+      m.userClusters = &k;
+      const std::vector<int32_t> items = {1, 4, 5, 9};
+      rf::FoldInSpec spec;
+      spec.negatives = 100;  // more than the other items: every one is a negative
+      spec.steps = 30;       // ignored: no residual
+      if (K == 0) spec.levels = {2, 6};
+      const rf::FoldInResult r = rf::foldInUser(m, items.data(), 4, spec);
+      const std::vector<double> c = K > 0 ? naivePropagated(t, items) : std::vector<double>(6, 0.0);
+      const std::vector<int32_t> dims = K == 0 ? spec.levels : std::vector<int32_t>{6};
+      int32_t best = -1;
+      double bestLoss = 0;
+      for (int32_t cand : k.candidates) {
+        const std::vector<double> e(rows.begin() + cand * 6, rows.begin() + cand * 6 + 6);
+        const double l = naiveLoss(m, items, e, c, dims, 0);
+        if (best < 0 || l < bestLoss) best = cand, bestLoss = l;
+      }
+      CHECK_EQ(r.cluster, best);
+      CHECK_NEAR(r.loss, bestLoss, 1e-5);
+      CHECK_EQ(r.steps, 0);
+      if (C > 100) CHECK(r.clustersEvaluated < static_cast<int64_t>(k.candidates.size()) / 4);
+      for (int q = 0; q < 6; ++q)
+        CHECK_NEAR(r.embedding[q], (rows[best * 6 + q] + c[q]) / (K + 1), 1e-5);
+      // Deterministic: the same bits again.
+      const rf::FoldInResult again = rf::foldInUser(m, items.data(), 4, spec);
+      CHECK(rftest::sameBits(r.embedding.data(), again.embedding.data(), 6));
+    }
+}
+
+// With a residual the row W[c] + delta is fitted on L + reg/2 |delta|^2: the returned loss is that
+// objective, it is below the cluster row's, and its gradient in delta vanishes. A user held at 1
+// in its last coordinate (item bias) keeps it at 1.
+TEST(fold_in_fits_a_residual_on_the_joined_cluster) {
+  const Trained t = randomModel(10, 12, 5, 0, 21);
+  rf::FoldInModel m = t.view();
+  std::vector<float> rows = {0.5f, -0.2f, 0.1f, 0.3f, 1.0f, -0.4f, 0.6f, 0.2f, -0.1f, 1.0f, 0.0f, 0.0f, 0.7f, 0.2f, 1.0f};
+  rf::FoldInClusters k;
+  k.rows = {rows.data(), 3, 5};
+  k.candidates = {0, 1, 2};
+  k.residual = true;
+  m.userClusters = &k;
+  m.userLastIsOne = true;
+  const std::vector<int32_t> items = {0, 3, 7};
+  rf::FoldInSpec spec;
+  spec.negatives = 100;
+  spec.steps = 300;
+  spec.reg = 0.2;
+  const rf::FoldInResult r = rf::foldInUser(m, items.data(), 3, spec);
+  CHECK(r.cluster >= 0 && r.cluster < 3);
+  CHECK(r.steps > 0);
+  CHECK_EQ(r.embedding[4], 1.0f);
+  const std::vector<double> zero(5, 0.0);
+  const std::vector<double> row(rows.begin() + r.cluster * 5, rows.begin() + r.cluster * 5 + 5);
+  auto objective = [&](const std::vector<double>& e) {
+    double sq = 0;
+    for (int q = 0; q < 5; ++q) sq += (e[q] - row[q]) * (e[q] - row[q]);
+    return naiveLoss(m, items, e, zero, {5}, 0) + 0.5 * spec.reg * sq;
+  };
+  std::vector<double> e(r.embedding.begin(), r.embedding.end());
+  CHECK_NEAR(r.loss, objective(e), 1e-5);
+  CHECK(r.loss < naiveLoss(m, items, row, zero, {5}, 0));
+  for (int q = 0; q < 4; ++q) {
+    std::vector<double> hi = e, lo = e;
+    hi[q] += 1e-4, lo[q] -= 1e-4;
+    CHECK_NEAR((objective(hi) - objective(lo)) / 2e-4, 0.0, 1e-4);
+  }
+  // A free row held at 1: the last coordinate stays 1 there too.
+  m.userClusters = nullptr;
+  const rf::FoldInResult free = rf::foldInUser(m, items.data(), 3, spec);
+  CHECK_EQ(free.embedding[4], 1.0f);
+  CHECK_EQ(free.cluster, -1);
+}
+
+TEST(fold_in_into_clusters_refuses_bad_candidates) {
+  const Trained t = randomModel(10, 12, 4, 0, 5);
+  rf::FoldInModel m = t.view();
+  std::vector<float> rows(16, 0.1f);
+  rf::FoldInClusters k;
+  k.rows = {rows.data(), 4, 4};
+  m.userClusters = &k;
+  const std::vector<int32_t> items = {1, 2};
+  rf::FoldInSpec spec;  // steps 0 is fine with shared rows, even for MF
+  CHECK_THROWS_CODE(rf::foldInUser(m, items.data(), 2, spec), rf::code::kInvalidArgument);  // no candidates
+  k.candidates = {2, 1};
+  CHECK_THROWS_CODE(rf::foldInUser(m, items.data(), 2, spec), rf::code::kInvalidArgument);
+  k.candidates = {1, 4};
+  CHECK_THROWS_CODE(rf::foldInUser(m, items.data(), 2, spec), rf::code::kOutOfRange);
+  k.candidates = {0, 3};
+  CHECK_EQ(rf::foldInUser(m, items.data(), 2, spec).cluster, 0);  // all rows equal: ties to the lower id
+  spec.objective = rf::FoldInObjective::kSgns;
+  CHECK_THROWS_CODE(rf::foldInUser(m, items.data(), 2, spec), rf::code::kInvalidArgument);
+  spec.objective = rf::FoldInObjective::kBpr;
+  k.rows = {rows.data(), 2, 8};
+  CHECK_THROWS_CODE(rf::foldInUser(m, items.data(), 2, spec), rf::code::kShape);
 }

@@ -42,6 +42,7 @@ struct ClusteredTable {
   // (a per-entity score offset when the other side's last coordinate is held at 1; see
   // SideEmbedding::bias).
   std::vector<float> bias;
+  uint64_t seed = 0;               // create's seed (kHashed: the buckets are hashBucket of the ids)
 
   // Assignment by `init`; center c starts as initRows row c (initRows: >= capacity rows x dim,
   // e.g. the first rows of a seeded plain table). `degree` (entities values) is needed for
@@ -50,6 +51,11 @@ struct ClusteredTable {
   static ClusteredTable create(int32_t entities, int32_t dim, int32_t capacity, ClusterInit init, const float* initRows,
                                bool residual, uint64_t seed, const int64_t* degree = nullptr, int32_t hot = 0);
 
+  // The hashing trick's bucket of entity `id` under this table's seed (what kHashed assigns; also
+  // defined for ids past `entities`, e.g. a new entity's).
+  int32_t hashBucket(int64_t id) const;
+  // Clusters a new entity may join by fit: rows with at least one member that are not pinned, ascending.
+  std::vector<int32_t> joinableClusters() const;
   // Clusters with at least one member.
   int32_t usedClusters() const;
   // Members per cluster (capacity values).

@@ -55,6 +55,11 @@ struct CelModel {
   // kinds that need it, the int32 assignment (not for kFull: implicit identity; not for kHashed:
   // recomputed from the seed).
   int64_t stateBytes(int side) const;
+  // The cluster a new entity of `side` (id `id`, e.g. the side's row count) gets by its kind's
+  // own rule, without looking at its data: kHashed the bucket of its id, kFrequency the last row
+  // (the shared tail: a new entity has no train interactions, so it ranks last). -1 for kFull and
+  // kClustered (CEL places entities by loss: see fold_in.hpp).
+  int32_t ruleCluster(int side, int64_t id) const;
 };
 
 struct CelSchedule {
@@ -78,6 +83,23 @@ struct CelCounters {
   int64_t splits = 0, splitRounds = 0, moves = 0, reassignRounds = 0;
 };
 
+// Everything of a CelTrainer besides the tables (CelModel) that a run needs to continue bit for
+// bit: the step count (Adam's bias correction and the cluster schedule), the counters (the split
+// and reassignment rounds seed their draws by round number), and per side the optimizer moments
+// and CEL's gradient window since the last split round. The sampler is seeded by (seed, epoch)
+// and the cluster steps by (seed, round): no RNG position to keep.
+struct CelSideState {
+  std::vector<float> m, v;    // Adam moments of the cluster rows (empty for SGD)
+  std::vector<float> mr, vr;  // of the residual (empty without one, or SGD)
+  std::vector<float> mb, vb;  // of the bias (empty without one, or SGD)
+  std::vector<float> window;  // kClustered: entities x dim gradient sums; empty otherwise
+};
+struct CelTrainerState {
+  int64_t steps = 0;
+  CelCounters counters;
+  std::array<CelSideState, 2> sides;
+};
+
 class CelTrainer {
  public:
   // Same contract as LightGcnTrainer (graph, model and cel outlive the trainer). options.optimizer
@@ -89,6 +111,12 @@ class CelTrainer {
   double trainEpoch(int64_t epoch, const JobControl& ctl = {});
   int64_t stepsDone() const { return steps_; }
   const CelCounters& counters() const { return counters_; }
+  // The trainer's state (see CelTrainerState), and its restore. restore checks everything first
+  // (E_SHAPE: a vector whose size is not this trainer's, E_INVALID_ARG: negative counts,
+  // E_NONFINITE: NaN / Inf) and changes nothing when it fails. The tables are restored separately
+  // (CelModel), before or after.
+  CelTrainerState state() const;
+  void restore(CelTrainerState s);
 
  private:
   struct Side;

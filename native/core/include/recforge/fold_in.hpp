@@ -28,6 +28,20 @@
 // expectation over the model's negative distribution, estimated on the same seeded uniform pool
 // (importance weights). e starts at U(-initRange, initRange) (seeded; 0 when initRange = 0), the
 // model's user init. Same descent and line search; L is convex in e too.
+//
+// Shared user rows (a clustered / hashed / frequency user table, cel_table.hpp): the new user
+// joins a cluster instead of getting a free row. Among the candidate clusters c (ascending ids),
+// it takes the one whose row W[c] gives the lowest L(W[c]) (the data part: the reg term is taken
+// relative to the chosen row, below, so it is 0 there), ties to the lower id. Exact: every
+// candidate's scores are computed (C x (s + |N|) prefix dots), a lower bound by Jensen
+// (mean softplus(z) >= softplus(mean z), per level) orders them, and the exact L is evaluated in
+// that order until the next bound exceeds the best exact L (every skipped candidate is provably
+// worse). With a residual, e = W[c] + delta, delta fitted by `steps` steps of the same descent on
+// L(W[c] + delta) + reg/2 |delta|^2 (delta starts at 0); without one, steps are not taken and e =
+// W[c]. The final embedding is (e + c_prop) / (K + 1) as above.
+//
+// A user side held at 1 in its last coordinate (the item side has a per-item bias,
+// cel_trainer.hpp SideEmbedding::bias): that coordinate of e is 1 and not fitted, as in training.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -38,11 +52,20 @@
 namespace rf {
 
 // What fold-in reads from a trained model (all borrowed).
+// The user side's shared rows (see above).
+struct FoldInClusters {
+  MatrixView rows;                  // the cluster table W, C x dim (layer-0 rows)
+  std::vector<int32_t> candidates;  // clusters the user may join: ascending, distinct, in [0, C), at least one
+  bool residual = false;            // fit a residual on the chosen row (spec.steps steps)
+};
+
 struct FoldInModel {
   MatrixView items;          // final item embeddings, items x dim
   MatrixView itemLayerSum;   // P_i (LightGcnModel::finalEmbeddings' itemLayerSum); rows = 0 for MF
   const Csr* itemUsers = nullptr;  // train users of each item (its degree), needed when layers > 0
   int32_t layers = 0;        // K
+  const FoldInClusters* userClusters = nullptr;  // a shared user table; nullptr: a free row
+  bool userLastIsOne = false;  // the user's last coordinate is held at 1 (an item-side bias)
 };
 
 enum class FoldInObjective {
@@ -67,11 +90,14 @@ struct FoldInResult {
   std::vector<float> embedding;  // f_u, dim floats: scores are <f_u, v_j> as for a trained user
   double loss = 0;               // L at the returned e (0 when steps = 0)
   int32_t steps = 0;             // steps taken (fewer than asked once no step decreases L)
+  int32_t cluster = -1;          // the cluster joined (shared user rows), else -1
+  int64_t clustersEvaluated = 0; // candidates whose exact L was computed (the rest were bounded out)
 };
 
 // `items`: the user's items, ascending and distinct, in [0, items.rows). Errors: E_INVALID_ARG
-// (no items, negative steps, steps = 0 for MF, bad negatives / reg / levels, items not sorted),
-// E_OUT_OF_RANGE (an item id), E_SHAPE (tables that do not match).
+// (no items, negative steps, steps = 0 for MF with a free row, bad negatives / reg / levels, items
+// not sorted, no or unsorted cluster candidates, clusters with the SGNS objective),
+// E_OUT_OF_RANGE (an item id, a candidate), E_SHAPE (tables that do not match).
 FoldInResult foldInUser(const FoldInModel& model, const int32_t* items, int64_t n, const FoldInSpec& spec);
 
 }  // namespace rf
