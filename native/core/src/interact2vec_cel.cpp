@@ -65,6 +65,11 @@ Interact2VecTrainer::Cel::Cel(Interact2VecTrainer& trainer, CelModel& cel, const
   }
   materializeInteract2Vec(cel, tr.model_, tr.options_.threads);  // validates the shapes
   if (clustered()) itemUsers = transpose(tr.userItems_);
+  refreshWindows();
+}
+
+void Interact2VecTrainer::Cel::refreshWindows() {
+  for (I2vCelSide& sd : side) sd.collecting = sd.cel && sd.t->usedClusters() < sd.t->capacity;
 }
 
 void Interact2VecTrainer::Cel::materialize() { materializeInteract2Vec(model, tr.model_, tr.options_.threads); }
@@ -76,7 +81,7 @@ void Interact2VecTrainer::Cel::sgdTables(I2vSgdEpoch& e) {
     r.W = t.centers.data();
     r.assign = model.spec[k].kind == EmbeddingKind::kFull ? nullptr : t.assign.data();
     r.residual = t.residual.empty() ? nullptr : t.residual.data();
-    r.window = side[k].cel ? side[k].window.data() : nullptr;
+    r.window = side[k].collecting ? side[k].window.data() : nullptr;
   }
   e.shared = true;
   e.residualLambda = schedule.residualLambda;
@@ -107,7 +112,7 @@ void Interact2VecTrainer::Cel::adamStep(I2vAdamState& st, const KerasAdam& adam,
                     sd.gradRes.data(), adam, st.step, threads);
       for (int32_t i : sd.rows) sd.resSlot[i] = -1;
     }
-    if (sd.cel) celAddToWindow(sd.window.data(), sd.rows.data(), n, sd.staging.data(), d);
+    if (sd.collecting) celAddToWindow(sd.window.data(), sd.rows.data(), n, sd.staging.data(), d);
   }
   materialize();
 }
@@ -144,6 +149,7 @@ void Interact2VecTrainer::Cel::clusterSteps(bool splitDue, bool reassignDue) {
     }
     if (changed) gatherAll(*sd.t, k == 0 ? tr.model_.users.data() : tr.model_.items.data(), tr.options_.threads);
   }
+  refreshWindows();
 }
 
 // Own data of an entity for reassignment: its terms of the SGNS objective with the other side's

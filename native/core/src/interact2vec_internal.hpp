@@ -97,6 +97,9 @@ void planAdamRows(const std::vector<int32_t>& keptUsers, const std::vector<int32
 struct I2vCelSide {
   ClusteredTable* t = nullptr;
   bool cel = false;                 // kClustered: cluster steps, and a gradient window
+  // The window is filled only while the table has free rows (splits need it; with every row used
+  // a split round does nothing), refreshed after each cluster step.
+  bool collecting = false;
   std::vector<float> window;        // per-entity gradient (or SGD step) sums since the last split
   std::vector<float> m, v, mr, vr;  // Adam moments of the centers and of the residual
   std::vector<float> staging, gradSlots, gradRes;
@@ -129,6 +132,8 @@ struct Interact2VecTrainer::Cel {
   // After an epoch: the offline schedule's cluster steps, and the views.
   void epochDone();
   void clusterSteps(bool splitDue, bool reassignDue);
+  // Sets each side's `collecting`.
+  void refreshWindows();
   void reassign(int k);
   // ||parameters||^2 of both tables (cluster rows and residuals), for the reported L2 term.
   double squaredNorm() const;
