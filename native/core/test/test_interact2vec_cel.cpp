@@ -9,10 +9,11 @@
 #include <vector>
 
 #include "../src/interact2vec_internal.hpp"
+#include "cel_fixtures.hpp"
 #include "harness.hpp"
+#include "interact2vec_fixtures.hpp"
 #include "lightgcn_fixtures.hpp"
 #include "recforge/bpr.hpp"
-#include "recforge/evaluate.hpp"
 #include "recforge/interact2vec_cel.hpp"
 #include "recforge/synthetic.hpp"
 
@@ -27,37 +28,8 @@ rf::SyntheticData data(int32_t users = 600, int32_t items = 300) {
   return rf::generateSynthetic(so);
 }
 
-rf::SideEmbedding side(rf::EmbeddingKind kind, int32_t clusters = 0, double ratio = 0, bool residual = false) {
-  rf::SideEmbedding s;
-  s.kind = kind;
-  s.budget.clusters = clusters;
-  s.budget.ratio = ratio;
-  s.residual = residual;
-  return s;
-}
-
-rf::Interact2VecModel modelFor(const rf::Interactions& x, int32_t dim, uint64_t seed) {
-  rf::Interact2VecConfig c;
-  c.users = x.nUsers;
-  c.items = x.nItems;
-  c.dim = dim;
-  c.seed = seed;
-  return rf::Interact2VecModel::create(c);
-}
-
-rf::Csr csrOf(const rf::Interactions& x) { return rf::buildCsr(x.users.data(), x.items.data(), x.size(), x.nUsers, x.nItems); }
-
-double recallAt20(const rf::SyntheticData& d, const rf::Interact2VecModel* m) {
-  const rf::Csr train = csrOf(d.train), test = csrOf(d.test);
-  rf::EvalSpec spec;
-  spec.truth = &test;
-  spec.mask = &train;
-  spec.ks = {20};
-  const rf::EvalResult r = m ? rf::evaluateEmbeddings({m->users.data(), m->config.users, m->config.dim},
-                                                      {m->items.data(), m->config.items, m->config.dim}, spec)
-                             : rf::evaluatePopularity(train, spec);
-  return r.meanOf(rf::Metric::Recall, 0);
-}
+using rftest::csrOf;
+using rftest::celSide;
 
 }  // namespace
 
@@ -72,12 +44,12 @@ TEST(interact2vec_cel_one_cluster_per_entity_equals_the_plain_trainer_bitwise) {
     o.batchRows = 700;
     o.subsample = 1e-2;
     if (opt == rf::I2vOptimizer::kSgd) o.itemItemWeight = 0.5;
-    auto plain = modelFor(d.train, 12, 3);
+    auto plain = rftest::i2vModelFor(d.train, 12, 3);
     auto clustered = plain;
     // Clustered tables with a full budget and the identity assignment (the splits find no free
     // row; reassignment off): every update goes through the assignments, windows and scatter.
-    auto cel = rf::createInteract2VecCel(ui, clustered, side(rf::EmbeddingKind::kClustered, d.train.nUsers),
-                                         side(rf::EmbeddingKind::kClustered, d.train.nItems));
+    auto cel = rf::createInteract2VecCel(ui, clustered, celSide(rf::EmbeddingKind::kClustered, d.train.nUsers),
+                                         celSide(rf::EmbeddingKind::kClustered, d.train.nItems));
     for (auto& t : cel.table) std::iota(t.assign.begin(), t.assign.end(), 0);
     std::copy(plain.users.begin(), plain.users.end(), cel.table[0].centers.begin());
     std::copy(plain.items.begin(), plain.items.end(), cel.table[1].centers.begin());
@@ -154,8 +126,8 @@ TEST(interact2vec_cel_adam_scatters_row_gradients_into_cluster_rows) {
   o.adamEps = 1.0;  // the first step then depends on the gradient's size, not only its sign
   o.l2 = 0.01;
   o.threads = 2;
-  auto m = modelFor(d.train, 6, 4);
-  auto cel = rf::createInteract2VecCel(ui, m, side(rf::EmbeddingKind::kFull), side(rf::EmbeddingKind::kHashed, 7, 0, true));
+  auto m = rftest::i2vModelFor(d.train, 6, 4);
+  auto cel = rf::createInteract2VecCel(ui, m, celSide(rf::EmbeddingKind::kFull), celSide(rf::EmbeddingKind::kHashed, 7, 0, true));
   cel.table[1].residual = rftest::randomTable(d.train.nItems, 6, 0.05, 9);
   rf::materializeInteract2Vec(cel, m);
   const std::vector<float> U0 = m.users, V0 = m.items, W0 = cel.table[1].centers, R0 = cel.table[1].residual;
@@ -213,8 +185,8 @@ TEST(interact2vec_cel_clustered_training_is_deterministic_uses_its_budget_and_be
   const rf::Csr ui = csrOf(d.train);
   auto run = [&](rf::I2vOptimizer opt, int threads, uint64_t seed, rf::EmbeddingKind kind, const rf::SideEmbedding& users,
                  rf::CelCounters* counters) {
-    auto m = modelFor(d.train, 16, seed);
-    auto cel = rf::createInteract2VecCel(ui, m, users, side(kind, 0, 5.0));
+    auto m = rftest::i2vModelFor(d.train, 16, seed);
+    auto cel = rf::createInteract2VecCel(ui, m, users, celSide(kind, 0, 5.0));
     rf::Interact2VecOptions o;
     o.optimizer = opt;
     o.threads = threads;
@@ -232,7 +204,7 @@ TEST(interact2vec_cel_clustered_training_is_deterministic_uses_its_budget_and_be
     if (kind == rf::EmbeddingKind::kClustered) CHECK(cel.table[1].usedClusters() > 50);
     return m;
   };
-  const auto full = side(rf::EmbeddingKind::kFull), users = side(rf::EmbeddingKind::kClustered, 0, 4.0, true);
+  const auto full = celSide(rf::EmbeddingKind::kFull), users = celSide(rf::EmbeddingKind::kClustered, 0, 4.0, true);
   // Determinism: SGD with one thread, Adam with any thread count; both sides clustered.
   rf::CelCounters c1, c2;
   const auto a = run(rf::I2vOptimizer::kSgd, 1, 7, rf::EmbeddingKind::kClustered, users, &c1);
@@ -247,12 +219,13 @@ TEST(interact2vec_cel_clustered_training_is_deterministic_uses_its_budget_and_be
   CHECK(rftest::sameBits(c.users.data(), e.users.data(), c.users.size()));
   // Learning: clustered items (users full, one seed, one thread: the same numbers every run) beat
   // popularity, with SGD and with Adam; the baselines are printed for comparison.
-  const double pop = recallAt20(d, nullptr);
+  const double pop = rftest::i2vRecallAt20(d, nullptr);
   const auto cl = run(rf::I2vOptimizer::kSgd, 1, 3, rf::EmbeddingKind::kClustered, full, nullptr);
   const auto ha = run(rf::I2vOptimizer::kSgd, 1, 3, rf::EmbeddingKind::kHashed, full, nullptr);
   const auto fr = run(rf::I2vOptimizer::kSgd, 1, 3, rf::EmbeddingKind::kFrequency, full, nullptr);
   const auto ad = run(rf::I2vOptimizer::kAdam, 2, 3, rf::EmbeddingKind::kClustered, full, nullptr);
-  const double rc = recallAt20(d, &cl), rh = recallAt20(d, &ha), rfq = recallAt20(d, &fr), ra = recallAt20(d, &ad);
+  const double rc = rftest::i2vRecallAt20(d, &cl), rh = rftest::i2vRecallAt20(d, &ha);
+  const double rfq = rftest::i2vRecallAt20(d, &fr), ra = rftest::i2vRecallAt20(d, &ad);
   std::printf("     recall@20 at 5x items: popularity %.4f, clustered sgd %.4f, hashed %.4f, frequency %.4f, clustered adam %.4f\n",
               pop, rc, rh, rfq, ra);
   CHECK(rc > pop * 1.05);
@@ -263,17 +236,17 @@ TEST(interact2vec_cel_clustered_training_is_deterministic_uses_its_budget_and_be
 TEST(interact2vec_cel_bad_budgets_are_rejected) {
   const auto d = data(50, 40);
   const rf::Csr ui = csrOf(d.train);
-  auto m = modelFor(d.train, 4, 1);
-  const auto full = side(rf::EmbeddingKind::kFull);
-  CHECK_THROWS_CODE(rf::createInteract2VecCel(ui, m, full, side(rf::EmbeddingKind::kClustered, 0, 0)), rf::code::kInvalidArgument);
-  CHECK_THROWS_CODE(rf::createInteract2VecCel(ui, m, full, side(rf::EmbeddingKind::kClustered, -1)), rf::code::kInvalidArgument);
-  CHECK_THROWS_CODE(rf::createInteract2VecCel(ui, m, full, side(rf::EmbeddingKind::kHashed, 41)), rf::code::kInvalidArgument);
-  CHECK_THROWS_CODE(rf::createInteract2VecCel(ui, m, full, side(rf::EmbeddingKind::kFrequency, 0, 0.5)), rf::code::kInvalidArgument);
-  CHECK_THROWS_CODE(rf::createInteract2VecCel(ui, m, side(rf::EmbeddingKind::kFull, 0, 0, true), full), rf::code::kInvalidArgument);
-  auto biased = side(rf::EmbeddingKind::kHashed, 4);
+  auto m = rftest::i2vModelFor(d.train, 4, 1);
+  const auto full = celSide(rf::EmbeddingKind::kFull);
+  CHECK_THROWS_CODE(rf::createInteract2VecCel(ui, m, full, celSide(rf::EmbeddingKind::kClustered, 0, 0)), rf::code::kInvalidArgument);
+  CHECK_THROWS_CODE(rf::createInteract2VecCel(ui, m, full, celSide(rf::EmbeddingKind::kClustered, -1)), rf::code::kInvalidArgument);
+  CHECK_THROWS_CODE(rf::createInteract2VecCel(ui, m, full, celSide(rf::EmbeddingKind::kHashed, 41)), rf::code::kInvalidArgument);
+  CHECK_THROWS_CODE(rf::createInteract2VecCel(ui, m, full, celSide(rf::EmbeddingKind::kFrequency, 0, 0.5)), rf::code::kInvalidArgument);
+  CHECK_THROWS_CODE(rf::createInteract2VecCel(ui, m, celSide(rf::EmbeddingKind::kFull, 0, 0, true), full), rf::code::kInvalidArgument);
+  auto biased = celSide(rf::EmbeddingKind::kHashed, 4);
   biased.bias = true;
   CHECK_THROWS_CODE(rf::createInteract2VecCel(ui, m, full, biased), rf::code::kInvalidArgument);
-  auto cel = rf::createInteract2VecCel(ui, m, full, side(rf::EmbeddingKind::kClustered, 0, 4.0));
+  auto cel = rf::createInteract2VecCel(ui, m, full, celSide(rf::EmbeddingKind::kClustered, 0, 4.0));
   CHECK_EQ(cel.table[1].capacity, 10);
   rf::CelSchedule bad;
   bad.candidates = 0;
