@@ -240,7 +240,8 @@ export class Interact2Vec implements EmbeddingModel {
    * gives the same tables whatever `threads`). Training options are checked here, so a bad one
    * fails before any work.
    * @throws RecforgeError E_INVALID_ARG naming a bad option (dim < 1, negatives outside
-   *   [1, 1000], non-finite alpha, negative subsample, lr ≤ 0, itemItemWeight with Adam, ...),
+   *   [1, 1000], non-finite alpha, negative subsample, lr ≤ 0, itemItemWeight with Adam, a bad
+   *   embedding budget: 0 clusters, more clusters than entities, ratio < 1; embedding.bias, ...),
    *   E_TYPE for a non-object, E_BACKEND_UNAVAILABLE for `device: 'cuda'`, E_DISPOSED for a
    *   disposed dataset, E_EMPTY when the dataset has no train split.
    */
