@@ -21,7 +21,8 @@ import { Evaluator, type EvaluationResult, type MetricName } from './evaluator.j
 import { runNative, throwIfAborted, type AsyncOptions } from './job.js';
 import type { FoldInResult, Recommendation } from './lightgcn.js';
 import type { EmbeddingModel, EpochEvent, FitOptions, ModelOptions } from './model.js';
-import { addon, type NativeInteract2Vec, type RawInteract2VecConfig, type RawInteract2VecOptions } from './native.js';
+import { rawEmbedding, resolveEmbedding, type EmbeddingTableOptions, type ModelClusters, type ResolvedEmbedding } from './embedding.js';
+import { addon, type NativeInteract2Vec, type RawClusterImport, type RawInteract2VecConfig, type RawInteract2VecOptions } from './native.js';
 import { choiceOption, intOption, numberOption } from './options.js';
 import { denseId, denseIdList } from './dense-id.js';
 import { prefixColumns, prefixDim, type EmbeddingOptions } from './prefix.js';
@@ -63,6 +64,14 @@ export interface Interact2VecOptions extends ModelOptions {
   l2?: number;
   /** SGD: weight of the item-item objective (items of the same user predict each other; default 0 = off). */
   itemItemWeight?: number;
+  /**
+   * The user and item tables: full (default) or clustered / hashed / frequency-shared rows under
+   * a budget, as on LightGCN (see {@link EmbeddingTableOptions}, docs/cel.md; `bias` is for MF
+   * only). SGD updates the cluster rows through the assignments, Adam scatters each step's row
+   * gradients into them; a step of the CEL schedule is an SGD block of 8192 interactions or an
+   * Adam batch.
+   */
+  embedding?: EmbeddingTableOptions;
 }
 
 /** How {@link Interact2Vec.recommend}, {@link Interact2Vec.evaluate} and fit's evaluation score a user-item pair. */
@@ -152,6 +161,8 @@ export interface Interact2VecConfig {
   initRange: number;
   /** Seed of the initial tables and of training. */
   seed: number;
+  /** Shared-row embedding tables (absent: full tables). */
+  embedding?: ResolvedEmbedding;
 }
 
 /**
@@ -207,7 +218,8 @@ export class Interact2Vec implements EmbeddingModel {
   readonly #threads: number;
   readonly #life = new AbortController();
 
-  private constructor(native: NativeInteract2Vec, dataset: Dataset, training: Omit<RawInteract2VecOptions, 'epochs'>, ownsDataset: boolean) {
+  private constructor(native: NativeInteract2Vec, dataset: Dataset, training: Omit<RawInteract2VecOptions, 'epochs'>, ownsDataset: boolean,
+    embedding: ResolvedEmbedding | undefined) {
     this.#native = native;
     this.#dataset = dataset;
     this.#ownsDataset = ownsDataset;
@@ -216,7 +228,9 @@ export class Interact2Vec implements EmbeddingModel {
     const { threads: _threads, seed: _seed, ...hyper } = training;
     this.training = Object.freeze(hyper);
     const i = native.info();
-    this.config = Object.freeze({ users: i.users, items: i.items, dim: i.dim, init: i.init, initRange: i.initRange, seed: i.seed });
+    this.config = Object.freeze({
+      users: i.users, items: i.items, dim: i.dim, init: i.init, initRange: i.initRange, seed: i.seed, ...(embedding ? { embedding } : {}),
+    });
     this.nUsers = i.users;
     this.nItems = i.items;
   }
@@ -226,7 +240,8 @@ export class Interact2Vec implements EmbeddingModel {
    * gives the same tables whatever `threads`). Training options are checked here, so a bad one
    * fails before any work.
    * @throws RecforgeError E_INVALID_ARG naming a bad option (dim < 1, negatives outside
-   *   [1, 1000], non-finite alpha, negative subsample, lr ≤ 0, itemItemWeight with Adam, ...),
+   *   [1, 1000], non-finite alpha, negative subsample, lr ≤ 0, itemItemWeight with Adam, a bad
+   *   embedding budget: 0 clusters, more clusters than entities, ratio < 1; embedding.bias, ...),
    *   E_TYPE for a non-object, E_BACKEND_UNAVAILABLE for `device: 'cuda'`, E_DISPOSED for a
    *   disposed dataset, E_EMPTY when the dataset has no train split.
    */
@@ -236,13 +251,15 @@ export class Interact2Vec implements EmbeddingModel {
 
   /**
    * A model over `dataset` (which it then owns and disposes) with the given tables instead of
-   * seeded ones: how {@link loadModel} rebuilds a saved model. @internal
+   * seeded ones (for clustered tables: their assignments and rows, the tables being their
+   * gathered views): how {@link loadModel} rebuilds a saved model. @internal
    */
   static async restore(dataset: Dataset, options: Interact2VecOptions, tables: { users: Float32Array; items: Float32Array },
-    run: AsyncOptions = {}): Promise<Interact2Vec> {
+    run: AsyncOptions = {}, clusters?: RawClusterImport): Promise<Interact2Vec> {
     const model = await Interact2Vec.#build(dataset, options, run, true);
     try {
-      await runNative(run, (t, p) => model.#alive().importTables(tables.users, tables.items, t, p));
+      if (clusters) model.#alive().importClusters(clusters);
+      else await runNative(run, (t, p) => model.#alive().importTables(tables.users, tables.items, t, p));
       return model;
     } catch (e) {
       model.dispose();
@@ -251,11 +268,12 @@ export class Interact2Vec implements EmbeddingModel {
   }
 
   static async #build(dataset: Dataset, options: Interact2VecOptions, run: AsyncOptions, ownsDataset: boolean): Promise<Interact2Vec> {
-    const { config, training } = resolveInteract2VecOptions(options);
+    const { config, training, embedding } = resolveInteract2VecOptions(options);
     const train = dataset.matrix('train');
     if (!train) throw new RecforgeError('E_EMPTY', 'dataset has no train split');
-    const native = await runNative(run, (t, p) => addon().createInteract2Vec(train, config, training.threads, t, p));
-    return new Interact2Vec(native, dataset, training, ownsDataset);
+    const raw: RawInteract2VecConfig = embedding ? { ...config, embedding: rawEmbedding(embedding) } : config;
+    const native = await runNative(run, (t, p) => addon().createInteract2Vec(train, raw, training.threads, t, p));
+    return new Interact2Vec(native, dataset, training, ownsDataset, embedding);
   }
 
   /** `'interact2vec'` (the `model` key of its model files; LightGCN models say `'lightgcn'`, `'mf'` or `'mrl'`). */
@@ -286,6 +304,15 @@ export class Interact2Vec implements EmbeddingModel {
   /** External item ids, when the data had string ids. */
   get itemIds(): IdMap | undefined {
     return this.#dataset.disposed ? undefined : this.#dataset.itemIds;
+  }
+
+  /**
+   * The clustered embedding tables (assignments, cluster rows, residuals, bytes) and the counts of
+   * cluster steps of the last {@link Interact2Vec.fit}, or undefined for full tables.
+   * @throws RecforgeError E_BUSY while training runs, E_DISPOSED.
+   */
+  clusters(): ModelClusters | undefined {
+    return this.#alive().clusters();
   }
 
   /** True after {@link Interact2Vec.dispose}. */
@@ -519,7 +546,7 @@ export class Interact2Vec implements EmbeddingModel {
  * @throws RecforgeError E_TYPE, E_INVALID_ARG naming a bad option, E_BACKEND_UNAVAILABLE for cuda.
  */
 export function resolveInteract2VecOptions(options: Interact2VecOptions):
-  { config: RawInteract2VecConfig; training: Omit<RawInteract2VecOptions, 'epochs'> } {
+  { config: RawInteract2VecConfig; training: Omit<RawInteract2VecOptions, 'epochs'>; embedding?: ResolvedEmbedding } {
   if (options === null || typeof options !== 'object') throw new RecforgeError('E_TYPE', 'options must be an object');
   if (options.device === 'cuda')
     throw new RecforgeError('E_BACKEND_UNAVAILABLE', "device 'cuda' is not available for Interact2Vec: it trains on CPU only (the CUDA backend covers LightGCN / MF)");
@@ -531,7 +558,9 @@ export function resolveInteract2VecOptions(options: Interact2VecOptions):
     initRange: numberOption('initRange', options.initRange, 0, 0.05),
     seed: training.seed,
   };
-  return { config, training };
+  const embedding = resolveEmbedding(options.embedding);
+  if (embedding?.bias) throw new RecforgeError('E_INVALID_ARG', 'embedding.bias is for MF-BPR only');
+  return embedding ? { config, training, embedding } : { config, training };
 }
 
 /** Training options with defaults, each checked (E_INVALID_ARG naming it). */

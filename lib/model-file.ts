@@ -18,7 +18,7 @@ import type { Dataset } from './dataset.js';
 import { IdMap } from './dataset.js';
 import { RecforgeError, isRecforgeError } from './errors.js';
 import type { Device } from './backends.js';
-import { resolveEmbedding, type EmbeddingTableOptions, type ResolvedEmbedding } from './embedding.js';
+import { resolveEmbedding, type EmbeddingTableOptions, type ModelClusters, type ResolvedEmbedding } from './embedding.js';
 import { Interact2Vec, resolveInteract2VecOptions, type Interact2VecConfig, type Interact2VecOptions, type Interact2VecTraining } from './interact2vec.js';
 import { runNative, type AsyncOptions } from './job.js';
 import { LightGCN, buildParts, type LightGCNConfig } from './lightgcn.js';
@@ -139,6 +139,8 @@ export interface ParsedInteract2Vec extends ParsedCommon {
   family: 'interact2vec';
   config: Interact2VecConfig & Interact2VecTraining;
   tables: { users: Float32Array; items: Float32Array };
+  /** Clustered embedding tables (models created with an `embedding` option). */
+  clusters?: Record<'users' | 'items', ClusterTensors>;
 }
 
 /** A parsed and validated model file. @internal */
@@ -205,17 +207,10 @@ async function lightGcnBody(model: LightGCN, extras: ModelFileExtras, run: Async
   const final = await model.finalTables(run);
   const state = await runNative(run, (t) => native.exportState(t));
   const { users, items, dim, embedding } = model.config;
-  const tensors: Record<string, Tensor> = { ego_embedding: new Tensor(state.ego, [users + items, dim]) };
-  const clusters = embedding ? native.clusters() : undefined;
-  if (embedding && clusters)
-    for (const side of CEL_SIDES) {
-      if (!sideClustered(embedding, side)) continue;
-      const t = clusters[side], n = side === 'users' ? users : items;
-      tensors[`cel_${side}_assign`] = new Tensor(t.assign, [n]);
-      tensors[`cel_${side}_centers`] = new Tensor(t.centers, [t.capacity, dim]);
-      if (t.residual) tensors[`cel_${side}_residual`] = new Tensor(t.residual, [n, dim]);
-      if (t.bias) tensors[`cel_${side}_bias`] = new Tensor(t.bias, [n]);
-    }
+  const tensors: Record<string, Tensor> = {
+    ego_embedding: new Tensor(state.ego, [users + items, dim]),
+    ...clusterTensors(embedding, embedding ? native.clusters() : undefined, users, items, dim),
+  };
   const metadata: Record<string, string> = {};
   if (extras.optimizer) {
     metadata.optimizer_steps = String(state.steps);
@@ -237,13 +232,34 @@ async function lightGcnBody(model: LightGCN, extras: ModelFileExtras, run: Async
   return { ...final, tensors, config: model.config, metadata, train: native.trainMatrix().export() };
 }
 
-/** Interact2Vec's part: U and V are the whole state; the config adds the training hyperparameters. */
+/** The `cel_<side>_*` tensors of the clustered sides of a model (none for full tables). */
+function clusterTensors(embedding: ResolvedEmbedding | undefined, clusters: ModelClusters | undefined, users: number, items: number,
+  dim: number): Record<string, Tensor> {
+  const tensors: Record<string, Tensor> = {};
+  if (!embedding || !clusters) return tensors;
+  for (const side of CEL_SIDES) {
+    if (!sideClustered(embedding, side)) continue;
+    const t = clusters[side], n = side === 'users' ? users : items;
+    tensors[`cel_${side}_assign`] = new Tensor(t.assign, [n]);
+    tensors[`cel_${side}_centers`] = new Tensor(t.centers, [t.capacity, dim]);
+    if (t.residual) tensors[`cel_${side}_residual`] = new Tensor(t.residual, [n, dim]);
+    if (t.bias) tensors[`cel_${side}_bias`] = new Tensor(t.bias, [n]);
+  }
+  return tensors;
+}
+
+/**
+ * Interact2Vec's part: U and V (for clustered tables their gathered views, plus the assignments
+ * and cluster rows) are the whole state; the config adds the training hyperparameters.
+ */
 async function interact2VecBody(model: Interact2Vec, run: AsyncOptions): Promise<ModelBody> {
   if (!model.disposed && model.dataset.disposed)
     throw new RecforgeError('E_DISPOSED', "cannot save an Interact2Vec model whose dataset was disposed (its train interactions and ids live there)");
   const [u, v] = await Promise.all([model.userEmbeddings(run), model.itemEmbeddings(run)]);
+  const { nUsers, nItems, dim, config: { embedding } } = model;
   return {
-    users: u.data, items: v.data, tensors: {}, config: { ...model.config, ...model.training }, metadata: {},
+    users: u.data, items: v.data, tensors: clusterTensors(embedding, embedding ? model.clusters() : undefined, nUsers, nItems, dim),
+    config: { ...model.config, ...model.training }, metadata: {},
     train: model.dataset.matrix('train')!.export(),
   };
 }
@@ -318,14 +334,19 @@ function lightGcnConfig(c: Record<string, unknown>, users: number, items: number
   const levels = c.levels === undefined ? undefined : validateLevels(c.levels as number[], dim);
   const embedding = resolveEmbedding(c.embedding as EmbeddingTableOptions | undefined);
   if (embedding) {
-    for (const side of CEL_SIDES) {
-      const n = side === 'users' ? users : items;
-      if (sideClustered(embedding, side) && !(clusterCapacity(embedding, n) <= n))
-        throw new RecforgeError('E_INVALID_ARG', `config.embedding: more clusters than ${side}`);
-    }
+    checkBudget(embedding, users, items);
     return { users, items, dim, layers, initStd: c.initStd, init, seed, levels, embedding };
   }
   return { users, items, dim, layers, initStd: c.initStd, init, seed, levels };
+}
+
+/** E_INVALID_ARG when a clustered side's budget has more rows than the side has entities. */
+function checkBudget(embedding: ResolvedEmbedding, users: number, items: number): void {
+  for (const side of CEL_SIDES) {
+    const n = side === 'users' ? users : items;
+    if (sideClustered(embedding, side) && !(clusterCapacity(embedding, n) <= n))
+      throw new RecforgeError('E_INVALID_ARG', `config.embedding: more clusters than ${side}`);
+  }
 }
 
 /** Interact2Vec's config keys: the model's, then the training hyperparameters (absent ones take their defaults). */
@@ -335,10 +356,11 @@ const I2V_TRAINING_KEYS = ['negatives', 'alpha', 'subsample', 'subsampleMode', '
 /** A config's Interact2Vec fields checked by the same rules as {@link Interact2Vec.create}. */
 function interact2VecConfig(c: Record<string, unknown>, users: number, items: number, dim: number): Interact2VecConfig & Interact2VecTraining {
   for (const key of I2V_MODEL_KEYS) if (c[key] === undefined) throw new RecforgeError('E_INVALID_ARG', `config.${key} is missing`);
-  const picked = Object.fromEntries([...I2V_MODEL_KEYS, ...I2V_TRAINING_KEYS].map((key) => [key, c[key]]));
-  const { config, training } = resolveInteract2VecOptions({ ...picked, dim } as Interact2VecOptions);
+  const picked = Object.fromEntries([...I2V_MODEL_KEYS, ...I2V_TRAINING_KEYS, 'embedding'].map((key) => [key, c[key]]));
+  const { config, training, embedding } = resolveInteract2VecOptions({ ...picked, dim } as Interact2VecOptions);
   const { threads: _threads, seed: _seed, ...hyper } = training;
-  return { users, items, dim, init: config.init, initRange: config.initRange, seed: config.seed, ...hyper };
+  if (embedding) checkBudget(embedding, users, items);
+  return { users, items, dim, init: config.init, initRange: config.initRange, seed: config.seed, ...hyper, ...(embedding ? { embedding } : {}) };
 }
 
 /**
@@ -398,12 +420,29 @@ export function parseModelFile(bytes: Uint8Array, file: string): ParsedModel {
   const common: ParsedCommon = {
     history: history as EpochEvent[], userIds: idMap('user_ids', users), itemIds: idMap('item_ids', items), trainIndptr, trainIndices, metadata: meta,
   };
+  // The stored clustered tables; a full side of a clustered model is the identity over `full` rows.
+  const clustersOf = (embedding: ResolvedEmbedding, full: (side: 'users' | 'items') => Float32Array) => {
+    const side = (name: 'users' | 'items'): ClusterTensors => {
+      const n = name === 'users' ? users : items;
+      if (!sideClustered(embedding, name)) return { assign: Int32Array.from({ length: n }, (_, i) => i), centers: full(name) };
+      const t: ClusterTensors = {
+        assign: tensor(`cel_${name}_assign`, 'int32', [n]) as Int32Array,
+        centers: tensor(`cel_${name}_centers`, 'float32', [clusterCapacity(embedding, n), dim]) as Float32Array,
+      };
+      if (embedding.residual) t.residual = tensor(`cel_${name}_residual`, 'float32', [n, dim]) as Float32Array;
+      if (embedding.bias) t.bias = tensor(`cel_${name}_bias`, 'float32', [n]) as Float32Array;
+      return t;
+    };
+    return { users: side('users'), items: side('items') };
+  };
   if (family === 'interact2vec') {
     const tables = {
       users: tensor('user_embedding', 'float32', [users, dim]) as Float32Array,
       items: tensor('item_embedding', 'float32', [items, dim]) as Float32Array,
     };
-    return { family, config: config as Interact2VecConfig & Interact2VecTraining, tables, ...common };
+    const { embedding } = config as Interact2VecConfig;
+    const clusters = embedding ? clustersOf(embedding, (name) => (name === 'users' ? tables.users : tables.items).slice()) : undefined;
+    return { family, config: config as Interact2VecConfig & Interact2VecTraining, tables, ...(clusters ? { clusters } : {}), ...common };
   }
   const state: RawLightGcnState = { ego: tensor('ego_embedding', 'float32', [users + items, dim]) as Float32Array, steps: 0 };
   if (content.tensors.adam_m || content.tensors.adam_v) {
@@ -412,21 +451,10 @@ export function parseModelFile(bytes: Uint8Array, file: string): ParsedModel {
   }
   const embedding = (config as LightGCNConfig).embedding;
   if (!embedding) return { family, config: config as LightGCNConfig, state, ...common };
-  const side = (name: 'users' | 'items'): ClusterTensors => {
-    const n = name === 'users' ? users : items;
-    if (!sideClustered(embedding, name)) {  // a full table: identity over its rows of ego_embedding
-      const offset = name === 'users' ? 0 : users * dim;
-      return { assign: Int32Array.from({ length: n }, (_, i) => i), centers: state.ego.slice(offset, offset + n * dim) };
-    }
-    const t: ClusterTensors = {
-      assign: tensor(`cel_${name}_assign`, 'int32', [n]) as Int32Array,
-      centers: tensor(`cel_${name}_centers`, 'float32', [clusterCapacity(embedding, n), dim]) as Float32Array,
-    };
-    if (embedding.residual) t.residual = tensor(`cel_${name}_residual`, 'float32', [n, dim]) as Float32Array;
-    if (embedding.bias) t.bias = tensor(`cel_${name}_bias`, 'float32', [n]) as Float32Array;
-    return t;
-  };
-  const clusters = { users: side('users'), items: side('items') };
+  const clusters = clustersOf(embedding, (name) => {  // a full side: its rows of ego_embedding
+    const offset = name === 'users' ? 0 : users * dim, n = name === 'users' ? users : items;
+    return state.ego.slice(offset, offset + n * dim);
+  });
   if (meta.cel_counters === undefined) return { family, config: config as LightGCNConfig, state, clusters, ...common };
   const counters = json('cel_counters') as Record<string, unknown> | undefined;
   const keys = ['splits', 'splitRounds', 'moves', 'reassignRounds'] as const;
@@ -466,7 +494,8 @@ export async function instantiateModel(parsed: ParsedModel, file: string, option
     if (parsed.family === 'interact2vec') {
       const { users: _users, items: _items, ...o } = parsed.config;
       // Once built, the model owns `data`; a failed restore disposes both (disposing again below is harmless).
-      model = await Interact2Vec.restore(data, { ...o, threads: options.threads, device: options.device }, parsed.tables, run);
+      model = await Interact2Vec.restore(data, { ...o, threads: options.threads, device: options.device }, parsed.tables, run,
+        parsed.clusters);
     } else {
       const family = parsed.config.levels ? 'mrl' : 'lightgcn';
       const parts = await buildParts(data, { ...parsed.config, threads: options.threads, device: options.device }, run, true, family);

@@ -194,6 +194,19 @@ export interface RawClusterTable {
   bias?: Float32Array;
 }
 
+/** Both clustered tables of a model and its cluster-step counters (native/addon/lightgcn_cel.hpp). */
+export interface RawClusters {
+  users: RawClusterTable;
+  items: RawClusterTable;
+  counters: { splits: number; splitRounds: number; moves: number; reassignRounds: number };
+}
+
+/** What importClusters takes: per side the assignment, cluster rows and (when the model has them) residuals / biases. */
+export interface RawClusterImport {
+  users: Pick<RawClusterTable, 'assign' | 'centers' | 'residual' | 'bias'>;
+  items: Pick<RawClusterTable, 'assign' | 'centers' | 'residual' | 'bias'>;
+}
+
 /** Fold-in options as the addon takes them (recforge/fold_in.hpp's FoldInSpec). */
 export interface RawFoldInOptions {
   steps: number;
@@ -251,11 +264,9 @@ export interface NativeLightGcn {
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<number>;
   trainMatrix(): NativeCsr;
   /** The clustered tables (undefined for plain tables); E_BUSY while a job holds the model. */
-  clusters(): { users: RawClusterTable; items: RawClusterTable;
-    counters: { splits: number; splitRounds: number; moves: number; reassignRounds: number } } | undefined;
+  clusters(): RawClusters | undefined;
   /** Replaces the clustered tables (assign, centers, residual per side) and re-gathers the layer-0 table. */
-  importClusters(tables: { users: Pick<RawClusterTable, 'assign' | 'centers' | 'residual' | 'bias'>;
-    items: Pick<RawClusterTable, 'assign' | 'centers' | 'residual' | 'bias'> }): void;
+  importClusters(tables: RawClusterImport): void;
   info(): { users: number; items: number; dim: number; layers: number; initStd: number; init: 'normal' | 'xavier'; seed: number;
     trainer: boolean; device?: 'cpu' | 'cuda'; busy: boolean };
   dispose(): void;
@@ -267,6 +278,8 @@ export interface RawInteract2VecConfig {
   init: 'uniform' | 'word2vec';
   initRange: number;
   seed: number;
+  /** Clustered embedding tables (as LightGCN's). */
+  embedding?: RawEmbedding;
 }
 
 /** Interact2Vec training options as the addon takes them (ranges checked natively). */
@@ -305,6 +318,10 @@ export interface NativeInteract2Vec {
   /** Evaluation with the knn / blend scorer (dot and cosine go through the plain evaluator). */
   evaluate(scoring: 'knn' | 'blend', neighbours: number, userWeight: number, truth: NativeCsr, mask: NativeCsr | null,
     extraMask: NativeCsr | null, ks: number[], threads: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult>;
+  /** The clustered tables (undefined for plain tables); E_BUSY while a job holds the model. */
+  clusters(): RawClusters | undefined;
+  /** Replaces the clustered tables and re-gathers U and V; drops the configured training run. */
+  importClusters(tables: RawClusterImport): void;
   info(): { users: number; items: number; dim: number; init: 'uniform' | 'word2vec'; initRange: number; seed: number; trainer: boolean; busy: boolean };
   dispose(): void;
 }

@@ -1,5 +1,5 @@
 // Shared test utilities: seeded random numbers and paths to optional real data.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,4 +25,21 @@ export function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Rows of a CSR (its `export()`): one line per row, the row id then its column ids, as the line format reads. */
+interface CsrRows { rows: number; indptr: Int32Array; indices: Int32Array }
+
+/** Writes each split of `data` as a line-format file `<dir>/<split>.txt` (what `recforge train --train/--test` reads). */
+export function writeLineSplits(data: { matrix(split: 'train' | 'test'): { export(): CsrRows } | undefined }, dir: string,
+  splits: readonly ('train' | 'test')[] = ['train', 'test']): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const split of splits) {
+    const m = data.matrix(split)!.export();
+    const lines = [];
+    for (let u = 0; u < m.rows; u++) lines.push([u, ...m.indices.subarray(m.indptr[u], m.indptr[u + 1])].join(' '));
+    files[split] = path.join(dir, `${split}.txt`);
+    writeFileSync(files[split], lines.join('\n') + '\n');
+  }
+  return files;
 }

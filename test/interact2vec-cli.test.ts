@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Interact2Vec, loadModel, readNpy, syntheticDataset } from '../dist/index.js';
-import { repoRoot } from './helpers.js';
+import { repoRoot, writeLineSplits } from './helpers.js';
 
 const cli = path.join(repoRoot, 'dist', 'cli', 'main.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'recforge-i2v-cli-'));
@@ -16,14 +16,7 @@ function run(...args: string[]) {
 
 // Synthetic train/test splits written in the line format from their CSR matrices.
 const syn = await syntheticDataset({ users: 400, items: 250, seed: 6 });
-const files: Record<string, string> = {};
-for (const split of ['train', 'test'] as const) {
-  const m = syn.matrix(split)!.export();
-  const lines = [];
-  for (let u = 0; u < m.rows; u++) lines.push([u, ...m.indices.subarray(m.indptr[u], m.indptr[u + 1])].join(' '));
-  files[split] = path.join(dir, `${split}.txt`);
-  writeFileSync(files[split], lines.join('\n') + '\n');
-}
+const files = writeLineSplits(syn, dir);
 
 describe('recforge train --model interact2vec', () => {
   it('prints the --json epoch contract and evaluates with dot or cosine scoring', () => {

@@ -9,13 +9,16 @@
 #include "errors.hpp"
 #include "graph.hpp"
 #include "job.hpp"
+#include "lightgcn_cel.hpp"
 #include "option_fields.hpp"
+#include "recforge/interact2vec_cel.hpp"
 
 namespace rfaddon {
 
 namespace {
 
-// {dim, init: 'uniform'|'word2vec', initRange, seed}; users/items come from the train matrix.
+// {dim, init: 'uniform'|'word2vec', initRange, seed, embedding?}; users/items come from the train
+// matrix; embedding as LightGCN's (lightgcn_cel.hpp).
 rf::Interact2VecConfig parseConfig(const Napi::Value& v) {
   Napi::Object o = optionsArg(v);
   rf::Interact2VecConfig c;
@@ -64,6 +67,7 @@ class CreateJob : public Job {
       : Job(env, "recforge:createInteract2Vec", info[3], info[4]),
         train_(CsrWrap::unwrap(info[0], "train")),
         config_(parseConfig(info[1])),
+        cel_(parseCelConfig(info[1])),
         threads_(int32Arg(info[2], "threads", 0, 4096)) {
     config_.users = train_->rows;
     config_.items = train_->cols;
@@ -75,12 +79,18 @@ class CreateJob : public Job {
     state_ = std::make_shared<Interact2VecState>();
     state_->train = train_;
     state_->model = rf::Interact2VecModel::create(config_, threads_);
+    if (cel_) {
+      state_->cel = std::make_unique<rf::CelModel>(
+          rf::createInteract2VecCel(*train_, state_->model, cel_->users, cel_->items));
+      state_->celSchedule = cel_->schedule;
+    }
   }
   Napi::Value Result(Napi::Env env) override { return Interact2VecWrap::wrap(env, std::move(state_)); }
 
  private:
   std::shared_ptr<const rf::Csr> train_;
   rf::Interact2VecConfig config_;
+  std::optional<CelConfig> cel_;
   int32_t threads_;
   std::shared_ptr<Interact2VecState> state_;
 };
@@ -103,7 +113,9 @@ class ConfigureJob : public Job {
     for (int32_t u = 0; u < a.rows; ++u)
       for (int64_t q = a.indptr[u]; q < a.indptr[u + 1]; ++q) users[q] = u;
     const rf::EdgeView edges{users.data(), a.indices.data(), a.nnz(), a.rows, a.cols};
-    lease_->trainer = std::make_unique<rf::Interact2VecTrainer>(edges, lease_->model, options_);
+    rf::CelModel* cel = lease_->cel.get();
+    lease_->trainer = std::make_unique<rf::Interact2VecTrainer>(edges, lease_->model, options_, cel,
+                                                                cel ? &lease_->celSchedule : nullptr);
   }
   Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
 
@@ -151,6 +163,8 @@ class ImportTablesJob : public Job {
         users_(float32Vector(info[0], "users")),
         items_(float32Vector(info[1], "items")),
         lease_(env, std::move(s), "import tables") {
+    if (lease_->cel)
+      throwError(env, rf::code::kInvalidArgument, "a model with clustered embedding tables imports them with importClusters");
     const rf::Interact2VecModel& m = lease_->model;
     if (users_.size() != m.users.size() || items_.size() != m.items.size())
       throwError(env, rf::code::kShape,
@@ -189,6 +203,8 @@ void Interact2VecWrap::Register(Napi::Env env, Napi::Object exports) {
                    InstanceMethod<&Interact2VecWrap::TopK>("topK"),
                    InstanceMethod<&Interact2VecWrap::Similar>("similar"), InstanceMethod<&Interact2VecWrap::Evaluate>("evaluate"),
                    InstanceMethod<&Interact2VecWrap::FoldIn>("foldIn"),
+                   InstanceMethod<&Interact2VecWrap::Clusters>("clusters"),
+                   InstanceMethod<&Interact2VecWrap::ImportClusters>("importClusters"),
                    InstanceMethod<&Interact2VecWrap::Info>("info"),
                    InstanceMethod<&Interact2VecWrap::Dispose>("dispose")});
   addonState(env).interact2VecCtor = Napi::Persistent(ctor);
@@ -231,6 +247,32 @@ Napi::Value Interact2VecWrap::FoldIn(const Napi::CallbackInfo& info) {
 }
 Napi::Value Interact2VecWrap::Evaluate(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return startInteract2VecEvaluate(info.Env(), state(info.Env()), info); });
+}
+
+Napi::Value Interact2VecWrap::Clusters(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    auto s = state(info.Env());
+    if (!s->cel) return info.Env().Undefined();
+    Interact2VecLease lease(info.Env(), s, "read the clusters");
+    return celTablesObject(info.Env(), *s->cel, s->trainer ? s->trainer->celCounters() : nullptr);
+  });
+}
+
+// Replaces the clustered tables (a model file's); the views are gathered from them, and the
+// training run is dropped (its optimizer state belongs to the old tables).
+Napi::Value Interact2VecWrap::ImportClusters(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto s = state(env);
+    if (!s->cel) throwError(env, rf::code::kInvalidArgument, "the model has no clustered embedding tables");
+    Interact2VecLease lease(env, s, "import clusters");
+    rf::CelModel next = celImportedTables(env, *s->cel, info[0]);
+    s->trainer.reset();
+    rf::materializeInteract2Vec(next, s->model);  // validates (E_SHAPE / E_OUT_OF_RANGE) before anything changes
+    *s->cel = std::move(next);
+    s->neighbours.reset();
+    return env.Undefined();
+  });
 }
 
 // Config fields never change after creation; the epoch count is read only when idle.

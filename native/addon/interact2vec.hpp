@@ -14,6 +14,8 @@
 //   m.similar(side, queries, k, dim, cosine, deny, threads) -> Promise<{items, scores}>, see similar.cpp
 //   m.evaluate(scoring 'knn'|'blend', neighbours, userWeight, truth, mask, extraMask, ks, threads)
 //     -> Promise<evaluation result> (evaluate.hpp layout)
+//   m.clusters() -> undefined | { users, items, counters }, m.importClusters({ users, items }):
+//     clustered embedding tables (config.embedding at creation; tables as in lightgcn_cel.hpp)
 //   m.info() -> {users, items, dim, init, initRange, seed, trainer, busy}, m.dispose()
 // Jobs that read or write the tables take the busy flag: a second one is refused with E_BUSY.
 #pragma once
@@ -23,6 +25,7 @@
 #include <memory>
 
 #include "busy_lease.hpp"
+#include "recforge/cel_trainer.hpp"
 #include "recforge/csr.hpp"
 #include "recforge/interact2vec.hpp"
 #include "recforge/item_knn.hpp"
@@ -32,7 +35,11 @@ namespace rfaddon {
 struct Interact2VecState {
   std::shared_ptr<const rf::Csr> train;  // user -> train items
   rf::Interact2VecModel model;
-  // Declared after `model`: it holds a reference to it, so it must be destroyed first.
+  // Clustered embedding tables (config.embedding): model.users / model.items are their gathered
+  // views, kept current by the trainer.
+  std::unique_ptr<rf::CelModel> cel;
+  rf::CelSchedule celSchedule;
+  // Declared after `model` and `cel`: it holds references to them, so it must be destroyed first.
   std::unique_ptr<rf::Interact2VecTrainer> trainer;
   std::atomic<bool> busy{false};
   // Item neighbour lists of the last knn / blend query (O(items^2 dim) to build), for the
@@ -60,6 +67,8 @@ class Interact2VecWrap : public Napi::ObjectWrap<Interact2VecWrap> {
   Napi::Value Similar(const Napi::CallbackInfo& info);
   Napi::Value FoldIn(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
+  Napi::Value Clusters(const Napi::CallbackInfo& info);
+  Napi::Value ImportClusters(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   std::shared_ptr<Interact2VecState> state_;

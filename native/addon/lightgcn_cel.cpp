@@ -65,14 +65,12 @@ std::optional<CelConfig> parseCelConfig(const Napi::Value& v) {
   return c;
 }
 
-Napi::Value celClusters(Napi::Env env, const std::shared_ptr<LightGcnState>& s) {
-  if (!s->cel) return env.Undefined();
-  BusyLease lease(env, s, "read the clusters");
+Napi::Object celTablesObject(Napi::Env env, const rf::CelModel& cel, const rf::CelCounters* counters) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("users", tableObject(env, *s->cel, 0));
-  o.Set("items", tableObject(env, *s->cel, 1));
+  o.Set("users", tableObject(env, cel, 0));
+  o.Set("items", tableObject(env, cel, 1));
   Napi::Object c = Napi::Object::New(env);
-  const rf::CelCounters k = s->celTrainer ? s->celTrainer->counters() : rf::CelCounters{};
+  const rf::CelCounters k = counters ? *counters : rf::CelCounters{};
   c.Set("splits", static_cast<double>(k.splits));
   c.Set("splitRounds", static_cast<double>(k.splitRounds));
   c.Set("moves", static_cast<double>(k.moves));
@@ -81,11 +79,9 @@ Napi::Value celClusters(Napi::Env env, const std::shared_ptr<LightGcnState>& s) 
   return o;
 }
 
-void celImportClusters(Napi::Env env, const std::shared_ptr<LightGcnState>& s, const Napi::Value& v) {
-  if (!s->cel) throwError(env, rf::code::kInvalidArgument, "the model has no clustered embedding tables");
-  BusyLease lease(env, s, "import clusters");
+rf::CelModel celImportedTables(Napi::Env env, const rf::CelModel& cel, const Napi::Value& v) {
   Napi::Object o = optionsArg(v);
-  rf::CelModel next = *s->cel;
+  rf::CelModel next = cel;
   for (int side = 0; side < 2; ++side) {
     const char* key = side == 0 ? "users" : "items";
     Napi::Object t = optionsArg(o.Get(key));
@@ -93,12 +89,25 @@ void celImportClusters(Napi::Env env, const std::shared_ptr<LightGcnState>& s, c
     tab.assign = int32Vector(t.Get("assign"), "clusters.assign");
     tab.centers = float32Vector(t.Get("centers"), "clusters.centers");
     tab.residual = t.Get("residual").IsUndefined() ? std::vector<float>{} : float32Vector(t.Get("residual"), "clusters.residual");
-    if (tab.residual.empty() != s->cel->table[side].residual.empty())
+    if (tab.residual.empty() != cel.table[side].residual.empty())
       throwError(env, rf::code::kShape, std::string(key) + ": residual present in one of the model and the state only");
     tab.bias = t.Get("bias").IsUndefined() ? std::vector<float>{} : float32Vector(t.Get("bias"), "clusters.bias");
-    if (tab.bias.empty() != s->cel->table[side].bias.empty())
+    if (tab.bias.empty() != cel.table[side].bias.empty())
       throwError(env, rf::code::kShape, std::string(key) + ": bias present in one of the model and the state only");
   }
+  return next;
+}
+
+Napi::Value celClusters(Napi::Env env, const std::shared_ptr<LightGcnState>& s) {
+  if (!s->cel) return env.Undefined();
+  BusyLease lease(env, s, "read the clusters");
+  return celTablesObject(env, *s->cel, s->celTrainer ? &s->celTrainer->counters() : nullptr);
+}
+
+void celImportClusters(Napi::Env env, const std::shared_ptr<LightGcnState>& s, const Napi::Value& v) {
+  if (!s->cel) throwError(env, rf::code::kInvalidArgument, "the model has no clustered embedding tables");
+  BusyLease lease(env, s, "import clusters");
+  rf::CelModel next = celImportedTables(env, *s->cel, v);
   next.materialize(s->model);  // validates (E_SHAPE / E_OUT_OF_RANGE) before anything changes
   *s->cel = std::move(next);
   s->packed.reset();

@@ -29,4 +29,12 @@ std::optional<CelConfig> parseCelConfig(const Napi::Value& config);
 Napi::Value celClusters(Napi::Env env, const std::shared_ptr<LightGcnState>& s);
 void celImportClusters(Napi::Env env, const std::shared_ptr<LightGcnState>& s, const Napi::Value& v);
 
+// Shared with Interact2Vec's binding (interact2vec.cpp). { users: Table, items: Table, counters }
+// of `cel`, counters of the current run (zeros when null).
+Napi::Object celTablesObject(Napi::Env env, const rf::CelModel& cel, const rf::CelCounters* counters);
+// A copy of `cel` with the tables of `v` ({ users: Table, items: Table }: assign, centers and,
+// when the model has them, residual / bias; E_SHAPE when one is present in only one of the two).
+// The caller gathers it, which checks the shapes, before replacing anything.
+rf::CelModel celImportedTables(Napi::Env env, const rf::CelModel& cel, const Napi::Value& v);
+
 }  // namespace rfaddon

@@ -8,6 +8,7 @@ import type { Dataset } from '../../dataset.js';
 import { Interact2Vec, type Interact2VecFitOptions, type Interact2VecOptions, type Interact2VecScoring } from '../../interact2vec.js';
 import { saveModel, type SavedModel } from '../../model-file.js';
 import { UsageError, type FlagSpec, type ParsedFlags } from '../args.js';
+import { embeddingFromFlags } from '../embedding-flags.js';
 import { CLI_METRICS, epochLine, epochRecord } from '../epoch-record.js';
 import { printJson } from '../output.js';
 import { progressBar } from '../progress.js';
@@ -64,6 +65,7 @@ export async function trainInteract2Vec(flags: ParsedFlags, data: Dataset, json:
     itemItemWeight: flags['item-item-weight'] as number | undefined, seed: flags.seed as number | undefined,
     threads: flags.threads as number | undefined,
     device: flags.device as 'cpu' | undefined,  // 'cuda' is refused: Interact2Vec trains on CPU only
+    embedding: embeddingFromFlags(flags),
   };
   const hasTruth = data.test !== undefined || data.validation !== undefined;
   const evalEvery = (flags['eval-every'] as number | undefined) ?? (hasTruth ? 10 : 0);

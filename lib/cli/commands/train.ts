@@ -6,7 +6,6 @@
  */
 import type { Device } from '../../backends.js';
 import type { Dataset } from '../../dataset.js';
-import type { EmbeddingKind, EmbeddingTableOptions } from '../../embedding.js';
 import { LightGCN, MF } from '../../lightgcn.js';
 import { Matryoshka } from '../../matryoshka.js';
 import { saveModel } from '../../model-file.js';
@@ -14,6 +13,7 @@ import { Trainer, type TrainerOptions, type TrainFitOptions } from '../../traine
 import { UsageError, type ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
 import { dataFlags, loadFromFlags } from '../data-flags.js';
+import { embeddingFromFlags } from '../embedding-flags.js';
 import { CLI_METRICS, epochLine, epochRecord } from '../epoch-record.js';
 import { printJson } from '../output.js';
 import { progressBar } from '../progress.js';
@@ -31,27 +31,6 @@ async function createModel(kind: string, flags: ParsedFlags, data: Dataset): Pro
   if (kind === 'mf') return MF.create(data, options);
   if (kind === 'lightgcn') return LightGCN.create(data, options);
   return Matryoshka.create(data, { ...options, levels: flags.levels as number[] | undefined, backbone: flags.backbone as 'mf' | undefined });
-}
-
-/** --embedding / --compression / --clusters / --cluster-tables / --residual / --hot as the embedding option. */
-function embeddingFromFlags(flags: ParsedFlags): EmbeddingTableOptions | undefined {
-  const kind = (flags.embedding as EmbeddingKind | undefined) ?? 'full';
-  const budget = flags.compression !== undefined || flags.clusters !== undefined;
-  if (kind === 'full') {
-    if (budget || flags['cluster-tables'] !== undefined || flags.residual === true || flags.hot !== undefined)
-      throw new UsageError('--compression, --clusters, --cluster-tables, --residual and --hot need --embedding clustered|hashed|frequency');
-    return undefined;
-  }
-  if ((flags.compression === undefined) === (flags.clusters === undefined))
-    throw new UsageError(`--embedding ${kind} needs exactly one of --compression R and --clusters N`);
-  const out: EmbeddingTableOptions = { kind, tables: flags['cluster-tables'] as 'items' | undefined, residual: flags.residual === true };
-  if (flags.compression !== undefined) out.ratio = flags.compression as number;
-  if (flags.clusters !== undefined) out.clusters = flags.clusters as number;
-  if (flags.hot !== undefined) {
-    if (kind !== 'clustered') throw new UsageError('--hot needs --embedding clustered');
-    out.hot = flags.hot as number;
-  }
-  return out;
 }
 
 function trainerOptions(flags: ParsedFlags, lr: number | undefined): TrainerOptions {
@@ -83,7 +62,7 @@ export const trainCommand: Command = {
     candidates: { kind: 'int', help: 'mrl: candidate negatives N per level (default 16)', min: 1 },
     backbone: { kind: 'string', help: 'mrl: mf (default) or lightgcn (with --layers)', choices: ['mf', 'lightgcn'] },
     negatives: { kind: 'string', help: 'mrl: mns (default), shared (MRL w/o MNS) or dns (plain BPR-DNS); interact2vec: negatives per interaction K (default 5)' },
-    embedding: { kind: 'string', help: 'lightgcn / mf / mrl layer-0 table: full (default), clustered (CEL), hashed or frequency (see docs/cel.md)', choices: ['full', 'clustered', 'hashed', 'frequency'] },
+    embedding: { kind: 'string', help: 'embedding tables (lightgcn / mf / mrl layer 0, interact2vec U and V): full (default), clustered (CEL), hashed or frequency (see docs/cel.md)', choices: ['full', 'clustered', 'hashed', 'frequency'] },
     compression: { kind: 'number', help: 'shared tables: compression ratio R >= 1 (rows = floor(entities / R))', min: 1 },
     clusters: { kind: 'int', help: 'shared tables: row count N (instead of --compression)', min: 1 },
     'cluster-tables': { kind: 'string', help: 'which tables share rows: items (default), users or both', choices: ['items', 'users', 'both'] },
@@ -122,7 +101,6 @@ export const trainCommand: Command = {
     if (kind === 'mrl' && flags.negatives !== undefined && !['mns', 'shared', 'dns'].includes(flags.negatives as string))
       throw new UsageError(`--negatives must be mns, shared or dns for --model mrl, got ${String(flags.negatives)}`);
     if (kind !== 'interact2vec') checkInteract2VecFlagsUnused(flags);
-    else if (flags.embedding !== undefined) throw new UsageError('--embedding is for lightgcn, mf and mrl');
     const json = flags.json === true;
     const tty = !json && process.stderr.isTTY === true;
     const data = await loadFromFlags(flags, tty);

@@ -18,7 +18,6 @@ namespace {
 enum Stream : uint64_t { kHashSide = 0xCE10, kReassignNeg = 0xCE11 };
 constexpr int64_t kMaxOwnData = 256;  // own interactions a reassignment looks at per entity
 
-int32_t sideRows(const LightGcnModel& m, int side) { return side == 0 ? m.config.users : m.config.items; }
 int64_t sideOffset(const LightGcnModel& m, int side) { return side == 0 ? 0 : static_cast<int64_t>(m.config.users) * m.config.dim; }
 
 std::vector<int64_t> degrees(const Csr& c) {
@@ -29,18 +28,18 @@ std::vector<int64_t> degrees(const Csr& c) {
 
 }  // namespace
 
-CelModel CelModel::create(const BipartiteGraph& g, LightGcnModel& model, const SideEmbedding& users,
-                          const SideEmbedding& items, uint64_t seed) {
+CelModel CelModel::build(int32_t dim, const std::array<int32_t, 2>& entities, const std::array<const float*, 2>& rows,
+                         const std::array<const int64_t*, 2>& degree, const SideEmbedding& users,
+                         const SideEmbedding& items, uint64_t seed) {
   CelModel cel;
   cel.spec = {users, items};
   for (int s = 0; s < 2; ++s) {
     const SideEmbedding& e = cel.spec[s];
-    const int32_t n = sideRows(model, s);
-    const float* rows = model.ego.data() + sideOffset(model, s);
+    const int32_t n = entities[s];
     const char* name = s == 0 ? "users" : "items";
     if (e.kind == EmbeddingKind::kFull) {
       if (e.residual) fail(code::kInvalidArgument, std::string("a full ") + name + " table has no residual");
-      cel.table[s] = ClusteredTable::create(n, model.config.dim, n, ClusterInit::kFull, rows, false, seed);
+      cel.table[s] = ClusteredTable::create(n, dim, n, ClusterInit::kFull, rows[s], false, seed);
       continue;
     }
     int32_t capacity;
@@ -49,16 +48,24 @@ CelModel CelModel::create(const BipartiteGraph& g, LightGcnModel& model, const S
     } catch (const Error& err) {
       fail(err.code(), std::string(name) + " embedding: " + err.what());
     }
-    const auto deg = degrees(s == 0 ? g.userItems : g.itemUsers);
     if (!(e.hot >= 0 && e.hot <= 1) || (e.hot > 0 && e.kind != EmbeddingKind::kClustered))
       fail(code::kInvalidArgument, std::string(name) + " embedding: hot must be in [0, 1], for a clustered table only");
     const int32_t hot = static_cast<int32_t>(std::floor(e.hot * capacity));
     const ClusterInit init = e.kind == EmbeddingKind::kClustered ? (hot > 0 ? ClusterInit::kHotTail : ClusterInit::kSingle)
                              : e.kind == EmbeddingKind::kHashed  ? ClusterInit::kHashed
                                                                  : ClusterInit::kFrequency;
-    cel.table[s] = ClusteredTable::create(n, model.config.dim, capacity, init, rows, e.residual,
-                                          hash3(seed, kHashSide, static_cast<uint64_t>(s)), deg.data(), hot);
+    cel.table[s] = ClusteredTable::create(n, dim, capacity, init, rows[s], e.residual,
+                                          hash3(seed, kHashSide, static_cast<uint64_t>(s)), degree[s], hot);
   }
+  return cel;
+}
+
+CelModel CelModel::create(const BipartiteGraph& g, LightGcnModel& model, const SideEmbedding& users,
+                          const SideEmbedding& items, uint64_t seed) {
+  const auto du = degrees(g.userItems), di = degrees(g.itemUsers);
+  CelModel cel = build(model.config.dim, {model.config.users, model.config.items},
+                       {model.ego.data(), model.ego.data() + sideOffset(model, 1)}, {du.data(), di.data()}, users, items,
+                       seed);
   const bool b0 = cel.spec[0].bias, b1 = cel.spec[1].bias;
   if (b0 || b1) {
     if (b0 && b1) fail(code::kInvalidArgument, "a bias on one side only (the other side's last coordinate is held at 1)");
@@ -79,13 +86,19 @@ CelModel CelModel::create(const BipartiteGraph& g, LightGcnModel& model, const S
   return cel;
 }
 
-void CelModel::materialize(LightGcnModel& model, int threads) const {
-  for (int s = 0; s < 2; ++s) {
+void CelModel::gather(float* users, float* items, int32_t dim, const std::array<int32_t, 2>& entities,
+                      int threads) const {
+  for (int s = 0; s < 2; ++s) {  // every check before anything is written
     table[s].validate();
-    if (table[s].entities != sideRows(model, s) || table[s].dim != model.config.dim)
+    if (table[s].entities != entities[s] || table[s].dim != dim)
       fail(code::kShape, "clustered table does not match the model's shape");
-    gatherAll(table[s], model.ego.data() + sideOffset(model, s), threads);
   }
+  for (int s = 0; s < 2; ++s) gatherAll(table[s], s == 0 ? users : items, threads);
+}
+
+void CelModel::materialize(LightGcnModel& model, int threads) const {
+  gather(model.ego.data(), model.ego.data() + sideOffset(model, 1), model.config.dim,
+         {model.config.users, model.config.items}, threads);
 }
 
 int64_t CelModel::stateBytes(int side) const {
@@ -103,6 +116,63 @@ int32_t CelModel::ruleCluster(int side, int64_t id) const {
       return t.capacity - 1;
     default:
       return -1;
+  }
+}
+
+void validateCelSchedule(const CelSchedule& schedule) {
+  if (schedule.splitEvery < 0 || schedule.reassignEvery < 0 || schedule.candidates < 1 || schedule.powerIterations < 1 ||
+      schedule.minMembers < 2 || !(schedule.residualLambda >= 0) || schedule.reassignEpochs < 0 ||
+      !(schedule.reassignMinGain >= 0 && schedule.reassignMinGain < 1))
+    fail(code::kInvalidArgument, "bad CEL schedule (splitEvery/reassignEvery >= 0, candidates >= 1, iterations >= 1, minMembers >= 2, residualLambda >= 0, reassignMinGain in [0, 1))");
+}
+
+bool celSplitStep(ClusteredTable& tab, std::vector<float>& window, const CelSchedule& schedule, uint64_t seed, int side,
+                  CelCounters& counters, const std::vector<float*>& extra) {
+  bool changed = false;
+  const int32_t free = tab.capacity - tab.usedClusters();
+  if (free > 0) {
+    SplitOptions so;
+    so.iterations = schedule.powerIterations;
+    so.minMembers = schedule.minMembers;
+    so.seed = hash3(seed, 0xCE12, static_cast<uint64_t>(side));
+    so.round = static_cast<uint64_t>(counters.splitRounds);
+    counters.splits += splitRound(tab, window.data(), free, so, extra);
+    ++counters.splitRounds;
+    changed = true;
+  }
+  std::fill(window.begin(), window.end(), 0.0f);
+  return changed;
+}
+
+void celReassignStep(ClusteredTable& tab, const Csr& own, const Csr& back, const OwnDataFn& data,
+                     const CelSchedule& schedule, uint64_t seed, int side, double scale, int threads,
+                     CelCounters& counters) {
+  ReassignOptions ro;
+  ro.candidates = schedule.candidates;
+  ro.scale = scale;
+  ro.seed = hash3(seed, 0xCE13, static_cast<uint64_t>(side));
+  ro.round = static_cast<uint64_t>(counters.reassignRounds);
+  ro.threads = threads;
+  ro.minGain = schedule.reassignMinGain;
+  counters.moves += reassignRound(tab, own, back, data, ro);
+  ++counters.reassignRounds;
+}
+
+int64_t celStepsToNextClusterStep(const CelSchedule& s, int64_t steps) {
+  int64_t next = -1;
+  for (int64_t every : {static_cast<int64_t>(s.splitEvery), static_cast<int64_t>(s.reassignEvery)})
+    if (every > 0) {
+      const int64_t m = every - steps % every;
+      if (next < 0 || m < next) next = m;
+    }
+  return next;
+}
+
+void celAddToWindow(float* window, const int32_t* rows, int64_t n, const float* G, int32_t d) {
+  for (int64_t q = 0; q < n; ++q) {
+    float* w = window + static_cast<int64_t>(rows[q]) * d;
+    const float* g = G + static_cast<int64_t>(rows[q]) * d;
+    for (int32_t j = 0; j < d; ++j) w[j] += g[j];
   }
 }
 
@@ -124,10 +194,7 @@ struct CelTrainer::Side {
 CelTrainer::CelTrainer(const BipartiteGraph& g, LightGcnModel& model, CelModel& cel, const TrainOptions& o,
                        const CelSchedule& schedule)
     : graph_(g), model_(model), cel_(cel), opt_(o), schedule_(schedule) {
-  if (schedule.splitEvery < 0 || schedule.reassignEvery < 0 || schedule.candidates < 1 || schedule.powerIterations < 1 ||
-      schedule.minMembers < 2 || !(schedule.residualLambda >= 0) || schedule.reassignEpochs < 0 ||
-      !(schedule.reassignMinGain >= 0 && schedule.reassignMinGain < 1))
-    fail(code::kInvalidArgument, "bad CEL schedule (splitEvery/reassignEvery >= 0, candidates >= 1, iterations >= 1, minMembers >= 2, residualLambda >= 0, reassignMinGain in [0, 1))");
+  validateCelSchedule(schedule);
   cel.materialize(model, o.threads);
   TrainOptions inner = o;
   inner.optimizer = OptimizerKind::kSgd;  // the inner trainer only computes gradients: no moments
@@ -222,12 +289,7 @@ BprLoss CelTrainer::step(const BprTriple* t, int64_t n, int64_t epoch, int64_t f
     if (!tab.residual.empty())
       updateRows(opt_, s, tab.residual.data(), side.mr.data(), side.vr.data(), d, side.rows.data(), cnt,
                  side.gradRes.data(), tab.entities, side.skip.data());
-    if (side.cel)
-      for (int32_t i : side.rows) {
-        float* w = side.window.data() + static_cast<int64_t>(i) * d;
-        const float* g = G + static_cast<int64_t>(i) * d;
-        for (int32_t j = 0; j < d; ++j) w[j] += g[j];
-      }
+    if (side.cel) celAddToWindow(side.window.data(), side.rows.data(), cnt, G, d);
     gatherAll(tab, model_.ego.data() + side.offset, opt_.threads);
   }
   ++steps_;
@@ -240,27 +302,16 @@ BprLoss CelTrainer::step(const BprTriple* t, int64_t n, int64_t epoch, int64_t f
 }
 
 void CelTrainer::clusterSteps(bool splitDue, bool reassignDue) {
-  if (reassignDue && schedule_.reassignEpochs > 0 && epoch_ >= schedule_.reassignEpochs) reassignDue = false;
+  reassignDue = reassignDue && celReassignAllowed(schedule_, epoch_);
   for (auto& sp : sides_) {
     Side& side = *sp;
     if (!side.cel) continue;
     ClusteredTable& tab = *side.t;
     bool changed = false;
     if (splitDue) {
-      const int32_t free = tab.capacity - tab.usedClusters();
-      if (free > 0) {
-        SplitOptions so;
-        so.iterations = schedule_.powerIterations;
-        so.minMembers = schedule_.minMembers;
-        so.seed = hash3(opt_.seed, 0xCE12, static_cast<uint64_t>(side.index));
-        so.round = static_cast<uint64_t>(counters_.splitRounds);
-        std::vector<float*> extra;
-        if (!side.m.empty()) extra = {side.m.data(), side.v.data()};
-        counters_.splits += splitRound(tab, side.window.data(), free, so, extra);
-        ++counters_.splitRounds;
-        changed = true;
-      }
-      std::fill(side.window.begin(), side.window.end(), 0.0f);
+      std::vector<float*> extra;
+      if (!side.m.empty()) extra = {side.m.data(), side.v.data()};
+      changed = celSplitStep(tab, side.window, schedule_, opt_.seed, side.index, counters_, extra);
     }
     if (reassignDue) {
       reassign(side.index);
@@ -345,15 +396,7 @@ void CelTrainer::reassign(int s) {
     }
     return total;
   };
-  ReassignOptions ro;
-  ro.candidates = schedule_.candidates;
-  ro.scale = scale;
-  ro.seed = hash3(opt_.seed, 0xCE13, static_cast<uint64_t>(s));
-  ro.round = round;
-  ro.threads = opt_.threads;
-  ro.minGain = schedule_.reassignMinGain;
-  counters_.moves += reassignRound(cel_.table[s], own, back, data, ro);
-  ++counters_.reassignRounds;
+  celReassignStep(cel_.table[s], own, back, data, schedule_, opt_.seed, s, scale, opt_.threads, counters_);
 }
 
 CelTrainerState CelTrainer::state() const {

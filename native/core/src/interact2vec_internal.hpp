@@ -3,10 +3,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "recforge/cel_trainer.hpp"
 #include "recforge/csr.hpp"
 #include "recforge/interact2vec.hpp"
 #include "recforge/interact2vec_kernels.hpp"
 #include "recforge/job.hpp"
+#include "interact2vec_sgns.hpp"
 
 namespace rf {
 
@@ -24,8 +26,11 @@ struct I2vSgdEpoch {
   int64_t n = 0;
   const Csr* history = nullptr;  // each user's train items, for the item-item objective
   const FrequencyNegatives* negatives = nullptr;
-  float* U = nullptr;
-  float* V = nullptr;
+  // The user and item tables: plain (W the table) or, with clustered tables, their cluster rows
+  // reached through the assignments (then `shared` is set and the shared-row kernel runs).
+  detail::SharedRows U, V;
+  bool shared = false;
+  double residualLambda = 0;  // shared: L2 on residual rows, per update (the decay is lr x this)
   int32_t dim = 0;
   int32_t K = 0;
   float itemItemWeight = 0;
@@ -36,7 +41,7 @@ struct I2vSgdEpoch {
 
 // A worker's buffers (the user row's gradient accumulator and the targets of one update).
 struct I2vSgdScratch {
-  std::vector<float> acc;
+  std::vector<float> acc, in;  // in: the input entity's gathered row (shared tables)
   std::vector<int32_t> targets;
 };
 
@@ -44,6 +49,8 @@ struct I2vSgdScratch {
 // many interactions of the epoch count as done when it starts (word2vec's shared counter; with
 // one worker exactly the block's offset, which gives word2vec's schedule). Returns the summed loss.
 double trainSgdBlock(const I2vSgdEpoch& e, int64_t block, int64_t doneAtStart, I2vSgdScratch& scratch);
+// The same through shared rows (e.shared: clustered tables, see detail::SharedRows).
+double trainSharedSgdBlock(const I2vSgdEpoch& e, int64_t block, int64_t doneAtStart, I2vSgdScratch& scratch);
 
 // The rate after `done` interactions of the epoch.
 inline double sgdLearningRate(const I2vSgdEpoch& e, double done) {
@@ -85,5 +92,51 @@ struct I2vAdamState {
 void planAdamRows(const std::vector<int32_t>& keptUsers, const std::vector<int32_t>& keptItems, int32_t nUsers,
                   const FrequencyNegatives& negatives, int32_t K, uint64_t seed, uint64_t epoch, int threads,
                   bool shuffle, I2vAdamState& st);
+
+// One side's optimizer state and workspaces under clustered tables (interact2vec_cel.cpp).
+struct I2vCelSide {
+  ClusteredTable* t = nullptr;
+  bool cel = false;                 // kClustered: cluster steps, and a gradient window
+  // The window is filled only while the table has free rows (splits need it; with every row used
+  // a split round does nothing), refreshed after each cluster step.
+  bool collecting = false;
+  std::vector<float> window;        // per-entity gradient (or SGD step) sums since the last split
+  std::vector<float> m, v, mr, vr;  // Adam moments of the centers and of the residual
+  std::vector<float> staging, gradSlots, gradRes;
+  std::vector<int32_t> rows, touched, slot, resSlot;
+};
+
+// The trainer's CEL part (interact2vec_cel.cpp).
+struct Interact2VecTrainer::Cel {
+  Interact2VecTrainer& tr;
+  CelModel& model;
+  CelSchedule schedule;
+  CelCounters counters;
+  I2vCelSide side[2];
+  Csr itemUsers;
+  int64_t steps = 0;  // SGD blocks or Adam batches trained
+
+  Cel(Interact2VecTrainer& trainer, CelModel& cel, const CelSchedule& s);
+  bool clustered() const { return side[0].cel || side[1].cel; }
+  bool online() const { return clustered() && schedule.online; }
+  // model.users / model.items = the gathered views.
+  void materialize();
+  // The SGD kernels' view of the tables (shared rows).
+  void sgdTables(I2vSgdEpoch& e);
+  // One Adam step: per side, the batch's row gradients (grouped by entity) are scattered into
+  // their clusters (and residual gradients), Keras's Adam updates the cluster rows (and
+  // residuals) with the L2 term on them, the window takes the rows, and the views are gathered.
+  void adamStep(I2vAdamState& st, const KerasAdam& adam, int threads);
+  // `n` training steps were just done: runs the online cluster steps that fall due.
+  void stepsDone(int64_t n);
+  // After an epoch: the offline schedule's cluster steps, and the views.
+  void epochDone();
+  void clusterSteps(bool splitDue, bool reassignDue);
+  // Sets each side's `collecting`.
+  void refreshWindows();
+  void reassign(int k);
+  // ||parameters||^2 of both tables (cluster rows and residuals), for the reported L2 term.
+  double squaredNorm() const;
+};
 
 }  // namespace rf

@@ -61,7 +61,8 @@ Interact2VecTrainingData prepareInteract2VecTraining(const EdgeView& train, cons
 }
 
 Interact2VecTrainer::Interact2VecTrainer(const EdgeView& train, Interact2VecModel& model,
-                                         const Interact2VecOptions& options)
+                                         const Interact2VecOptions& options, CelModel* cel,
+                                         const CelSchedule* schedule)
     : model_(model), options_(options) {
   validateInteract2VecOptions(options);
   Interact2VecTrainingData data = prepareInteract2VecTraining(train, model, options.subsample);
@@ -69,14 +70,17 @@ Interact2VecTrainer::Interact2VecTrainer(const EdgeView& train, Interact2VecMode
   keep_ = std::move(data.keep);
   if (options.optimizer == I2vOptimizer::kAdam) {
     adam_ = std::make_unique<I2vAdamState>();
-    adam_->mU.assign(model.users.size(), 0.0f);
-    adam_->vU.assign(model.users.size(), 0.0f);
-    adam_->mV.assign(model.items.size(), 0.0f);
-    adam_->vV.assign(model.items.size(), 0.0f);
+    if (!cel) {  // clustered tables keep their moments per cluster row
+      adam_->mU.assign(model.users.size(), 0.0f);
+      adam_->vU.assign(model.users.size(), 0.0f);
+      adam_->mV.assign(model.items.size(), 0.0f);
+      adam_->vV.assign(model.items.size(), 0.0f);
+    }
     adam_->users.reset(model.config.users);
     adam_->items.reset(model.config.items);
   }
   if (options.subsampleMode == I2vSubsample::kOnce) resample(kOnceRound);
+  if (cel) cel_ = std::make_unique<Cel>(*this, *cel, schedule ? *schedule : CelSchedule{});
 }
 
 Interact2VecTrainer::~Interact2VecTrainer() = default;
@@ -121,8 +125,9 @@ I2vEpochStats Interact2VecTrainer::sgdEpoch(const JobControl& ctl) {
   e.n = n;
   e.history = &userItems_;
   e.negatives = negatives_.get();
-  e.U = model_.users.data();
-  e.V = model_.items.data();
+  e.U.W = model_.users.data();
+  e.V.W = model_.items.data();
+  if (cel_) cel_->sgdTables(e);
   e.dim = model_.config.dim;
   e.K = options_.negatives;
   e.itemItemWeight = static_cast<float>(options_.itemItemWeight);
@@ -137,14 +142,29 @@ I2vEpochStats Interact2VecTrainer::sgdEpoch(const JobControl& ctl) {
   std::vector<I2vSgdScratch> scratch(static_cast<size_t>(workers));
   std::vector<double> blockLoss(static_cast<size_t>(blocks), 0.0);
   std::atomic<int64_t> done{0};
-  parallelTasks(blocks, workers, [&](int64_t b, int w) {
-    if (ctl.isCancelled()) return;
-    blockLoss[b] = trainSgdBlock(e, b, done.load(std::memory_order_relaxed), scratch[w]);
-    const int64_t size = std::min(kSgdBlockPairs, n - b * kSgdBlockPairs);
-    const int64_t now = done.fetch_add(size, std::memory_order_relaxed) + size;
-    ctl.report(static_cast<double>(now) / static_cast<double>(n));
-  });
+  // With clustered tables, the blocks run in segments that end where an online cluster step is due.
+  for (int64_t b0 = 0; b0 < blocks;) {
+    const int64_t next = cel_ && cel_->online() ? celStepsToNextClusterStep(cel_->schedule, cel_->steps) : -1;
+    const int64_t b1 = next > 0 ? std::min(blocks, b0 + next) : blocks;
+    parallelTasks(b1 - b0, workers, [&](int64_t k, int w) {
+      if (ctl.isCancelled()) return;
+      const int64_t b = b0 + k;
+      const int64_t at = done.load(std::memory_order_relaxed);
+      blockLoss[b] = e.shared ? trainSharedSgdBlock(e, b, at, scratch[w]) : trainSgdBlock(e, b, at, scratch[w]);
+      const int64_t size = std::min(kSgdBlockPairs, n - b * kSgdBlockPairs);
+      const int64_t now = done.fetch_add(size, std::memory_order_relaxed) + size;
+      ctl.report(static_cast<double>(now) / static_cast<double>(n));
+    });
+    if (ctl.isCancelled()) break;
+    if (cel_) {
+      cel_->stepsDone(b1 - b0);
+      cel_->sgdTables(e);  // reassignment replaces the assignment vectors
+    }
+    b0 = b1;
+  }
+  if (cel_ && ctl.isCancelled()) cel_->materialize();  // partial epoch: the views, no cluster steps
   ctl.checkCancelled();
+  if (cel_) cel_->epochDone();
   I2vEpochStats s;
   for (double x : blockLoss) s.loss += x;  // block order: the same sum for the same blocks
   s.loss /= static_cast<double>(n);
@@ -182,18 +202,28 @@ I2vEpochStats Interact2VecTrainer::adamEpoch(const JobControl& ctl) {
     st.users.accumulate(bi, model_.items.data(), st.coef.data(), dim, threads);
     st.items.accumulate(bu, model_.users.data(), st.coef.data(), dim, threads);
     ++st.step;
-    kerasAdamRows(model_.users.data(), st.mU.data(), st.vU.data(), model_.config.users, dim, st.users.slotOf.data(),
-                  st.users.grad.data(), adam, st.step, threads);
-    kerasAdamRows(model_.items.data(), st.mV.data(), st.vV.data(), model_.config.items, dim, st.items.slotOf.data(),
-                  st.items.grad.data(), adam, st.step, threads);
+    if (cel_) {
+      cel_->adamStep(st, adam, threads);
+    } else {
+      kerasAdamRows(model_.users.data(), st.mU.data(), st.vU.data(), model_.config.users, dim, st.users.slotOf.data(),
+                    st.users.grad.data(), adam, st.step, threads);
+      kerasAdamRows(model_.items.data(), st.mV.data(), st.vV.data(), model_.config.items, dim, st.items.slotOf.data(),
+                    st.items.grad.data(), adam, st.step, threads);
+    }
     st.users.clear();
     st.items.clear();
+    if (cel_) cel_->stepsDone(1);
     ctl.report(static_cast<double>(b + 1) / static_cast<double>(batches));
   }
   s.loss = batches > 0 ? s.loss / static_cast<double>(batches) : 0.0;
+  if (cel_) cel_->epochDone();
   double sq = 0;
-  for (float x : model_.users) sq += static_cast<double>(x) * x;
-  for (float x : model_.items) sq += static_cast<double>(x) * x;
+  if (cel_) {
+    sq = cel_->squaredNorm();
+  } else {
+    for (float x : model_.users) sq += static_cast<double>(x) * x;
+    for (float x : model_.items) sq += static_cast<double>(x) * x;
+  }
   s.reg = options_.l2 * sq;
   s.kept = static_cast<int64_t>(keptUsers_.size());
   s.lastLr = options_.lr;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "cel_fixtures.hpp"
 #include "harness.hpp"
 #include "lightgcn_fixtures.hpp"
 #include "recforge/cel_trainer.hpp"
@@ -15,12 +16,7 @@
 namespace {
 
 rf::SideEmbedding side(rf::EmbeddingKind kind, int32_t clusters = 0, double ratio = 0, bool residual = false) {
-  rf::SideEmbedding s;
-  s.kind = kind;
-  s.budget.clusters = clusters;
-  s.budget.ratio = ratio;
-  s.residual = residual;
-  return s;
+  return rftest::celSide(kind, clusters, ratio, residual);
 }
 
 rf::BipartiteGraph syntheticGraph(int32_t users, int32_t items) {

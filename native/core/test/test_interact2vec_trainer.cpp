@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "interact2vec_fixtures.hpp"
 #include "lightgcn_fixtures.hpp"
 #include "recforge/evaluate.hpp"
 #include "recforge/interact2vec.hpp"
@@ -24,12 +25,7 @@ rf::SyntheticData smallData() {
 }
 
 rf::Interact2VecModel modelFor(const rf::Interactions& x, int32_t dim, uint64_t seed) {
-  rf::Interact2VecConfig c;
-  c.users = x.nUsers;
-  c.items = x.nItems;
-  c.dim = dim;
-  c.seed = seed;
-  return rf::Interact2VecModel::create(c);
+  return rftest::i2vModelFor(x, dim, seed);
 }
 
 rf::Interact2VecModel train(const rf::Interactions& x, const rf::Interact2VecOptions& o, int epochs, int32_t dim = 16) {
@@ -39,18 +35,7 @@ rf::Interact2VecModel train(const rf::Interactions& x, const rf::Interact2VecOpt
   return m;
 }
 
-double recallAt20(const rf::SyntheticData& d, const rf::Interact2VecModel* m) {
-  const rf::Csr train = rf::buildCsr(d.train.users.data(), d.train.items.data(), d.train.size(), d.train.nUsers, d.train.nItems);
-  const rf::Csr test = rf::buildCsr(d.test.users.data(), d.test.items.data(), d.test.size(), d.test.nUsers, d.test.nItems);
-  rf::EvalSpec spec;
-  spec.truth = &test;
-  spec.mask = &train;
-  spec.ks = {20};
-  const rf::EvalResult r = m ? rf::evaluateEmbeddings({m->users.data(), m->config.users, m->config.dim},
-                                                      {m->items.data(), m->config.items, m->config.dim}, spec)
-                             : rf::evaluatePopularity(train, spec);
-  return r.meanOf(rf::Metric::Recall, 0);
-}
+double recallAt20(const rf::SyntheticData& d, const rf::Interact2VecModel* m) { return rftest::i2vRecallAt20(d, m); }
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 
 #include "gpu_test.hpp"
 #include "i2v_batched_reference.hpp"
+#include "interact2vec_fixtures.hpp"
 #include "lightgcn_fixtures.hpp"
 #include "recforge/cuda/interact2vec_trainer.hpp"
 #include "recforge/evaluate.hpp"
@@ -26,18 +27,7 @@ rf::Interact2VecModel i2vModel(const rf::Interactions& x, int32_t dim, uint64_t 
   return rf::Interact2VecModel::create(c, 1);
 }
 
-double recallAt20(const rf::SyntheticData& d, const rf::Interact2VecModel* m) {
-  const rf::Csr train = rf::buildCsr(d.train.users.data(), d.train.items.data(), d.train.size(), d.train.nUsers, d.train.nItems);
-  const rf::Csr test = rf::buildCsr(d.test.users.data(), d.test.items.data(), d.test.size(), d.test.nUsers, d.test.nItems);
-  rf::EvalSpec spec;
-  spec.truth = &test;
-  spec.mask = &train;
-  spec.ks = {20};
-  const rf::EvalResult r = m ? rf::evaluateEmbeddings({m->users.data(), m->config.users, m->config.dim},
-                                                      {m->items.data(), m->config.items, m->config.dim}, spec)
-                             : rf::evaluatePopularity(train, spec);
-  return r.meanOf(rf::Metric::Recall, 0);
-}
+double recallAt20(const rf::SyntheticData& d, const rf::Interact2VecModel* m) { return rftest::i2vRecallAt20(d, m); }
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "recforge/cel_reassign.hpp"
 #include "recforge/cel_table.hpp"
 #include "recforge/lightgcn.hpp"
 
@@ -49,8 +50,18 @@ struct CelModel {
   // gathered. E_INVALID_ARG for a bad budget (see resolveClusterCount).
   static CelModel create(const BipartiteGraph& graph, LightGcnModel& model, const SideEmbedding& users,
                          const SideEmbedding& items, uint64_t seed);
+  // The tables alone, for any model with a user and an item table (LightGCN, Interact2Vec): side
+  // s has entities[s] rows, its centers start as the first `capacity` rows of rows[s] (entities x
+  // dim), degree[s] (entities values: train interactions) ranks the frequency and hot starts.
+  // Budgets and residuals are checked as in create(); no bias (create() adds it for MF).
+  static CelModel build(int32_t dim, const std::array<int32_t, 2>& entities, const std::array<const float*, 2>& rows,
+                        const std::array<const int64_t*, 2>& degree, const SideEmbedding& users,
+                        const SideEmbedding& items, uint64_t seed);
   // model.ego = the gathered view of both tables.
   void materialize(LightGcnModel& model, int threads = 0) const;
+  // users / items (entities x dim each) = the gathered views, after validate() and a check that
+  // the tables have `entities` rows of width `dim` (E_SHAPE).
+  void gather(float* users, float* items, int32_t dim, const std::array<int32_t, 2>& entities, int threads = 0) const;
   // Bytes of the model state: per side the float rows it stores (centers + residual) and, for the
   // kinds that need it, the int32 assignment (not for kFull: implicit identity; not for kHashed:
   // recomputed from the seed).
@@ -99,6 +110,28 @@ struct CelTrainerState {
   CelCounters counters;
   std::array<CelSideState, 2> sides;
 };
+
+// E_INVALID_ARG when a schedule field is out of range.
+void validateCelSchedule(const CelSchedule& schedule);
+
+// The cluster steps of one side, shared by every trainer with clustered tables (CelTrainer,
+// Interact2VecTrainer). celSplitStep: a split round on the per-entity gradient window when rows
+// are free (new rows copy the parent's rows in `extra`, e.g. Adam moments), then the window is
+// reset; returns true when the assignment may have changed. celReassignStep: one reassignment
+// round with the entity's own loss `data` (ReassignOptions from the schedule; `scale` as there).
+// `seed` is the run's seed; `side` 0 users, 1 items.
+bool celSplitStep(ClusteredTable& table, std::vector<float>& window, const CelSchedule& schedule, uint64_t seed, int side,
+                  CelCounters& counters, const std::vector<float*>& extra = {});
+void celReassignStep(ClusteredTable& table, const Csr& own, const Csr& back, const OwnDataFn& data,
+                     const CelSchedule& schedule, uint64_t seed, int side, double scale, int threads,
+                     CelCounters& counters);
+// Whether a reassignment due in `epoch` (0-based) runs under the schedule's reassignEpochs.
+inline bool celReassignAllowed(const CelSchedule& s, int64_t epoch) { return s.reassignEpochs == 0 || epoch < s.reassignEpochs; }
+// Training steps from `steps` (done) to the next online cluster step (split or reassignment), or
+// -1 when the schedule has none.
+int64_t celStepsToNextClusterStep(const CelSchedule& schedule, int64_t steps);
+// window rows (entities x dim) += G rows of `rows` (G indexed by entity).
+void celAddToWindow(float* window, const int32_t* rows, int64_t n, const float* G, int32_t dim);
 
 class CelTrainer {
  public:

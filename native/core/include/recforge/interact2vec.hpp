@@ -101,6 +101,9 @@ struct I2vEpochStats {
 
 class FrequencyNegatives;
 struct I2vAdamState;
+struct CelModel;
+struct CelSchedule;
+struct CelCounters;
 
 // Holds one training run: the train set as a CSR, keep probabilities, the negative sampler, the
 // optimizer state and the epoch counter. The model must outlive it and keep its shape.
@@ -108,7 +111,15 @@ class Interact2VecTrainer {
  public:
   // train: (user, item) pairs; repeated pairs count once. E_OUT_OF_RANGE / E_SHAPE / E_EMPTY /
   // E_INVALID_ARG on bad input.
-  Interact2VecTrainer(const EdgeView& train, Interact2VecModel& model, const Interact2VecOptions& options);
+  //
+  // With `cel` (clustered embedding tables over this model, see interact2vec_cel.hpp; it must
+  // outlive the trainer) the parameters are its cluster rows (and residuals): SGD updates them
+  // through the assignments, Adam scatters each step's row gradients into them, and
+  // model.users / model.items are kept as their gathered views; `schedule` (default CelSchedule)
+  // runs CEL's cluster steps. A step of the schedule is an SGD block of 8192 interactions or an
+  // Adam batch.
+  Interact2VecTrainer(const EdgeView& train, Interact2VecModel& model, const Interact2VecOptions& options,
+                      CelModel* cel = nullptr, const CelSchedule* schedule = nullptr);
   ~Interact2VecTrainer();
   Interact2VecTrainer(const Interact2VecTrainer&) = delete;
   Interact2VecTrainer& operator=(const Interact2VecTrainer&) = delete;
@@ -121,6 +132,8 @@ class Interact2VecTrainer {
   const Csr& userItems() const { return userItems_; }
   // Keep probability of each item's interactions (all 1 without subsampling).
   const std::vector<double>& keepProbability() const { return keep_; }
+  // What CEL's cluster steps did in this run (nullptr without clustered tables).
+  const CelCounters* celCounters() const;
 
  private:
   void resample(uint64_t round);
@@ -134,6 +147,8 @@ class Interact2VecTrainer {
   std::vector<int32_t> keptUsers_, keptItems_;  // the kept interactions, in user order
   std::unique_ptr<FrequencyNegatives> negatives_;
   std::unique_ptr<I2vAdamState> adam_;
+  struct Cel;  // interact2vec_cel.cpp
+  std::unique_ptr<Cel> cel_;
   int64_t epoch_ = 0;
 };
 
