@@ -12,7 +12,7 @@ import type { Dataset } from './dataset.js';
 import { RecforgeError } from './errors.js';
 import { runNative, type AsyncOptions } from './job.js';
 import type { EmbeddingModel } from './model.js';
-import { addon, type NativeCancelToken, type NativeCsr, type NativeEvalResult } from './native.js';
+import { addon, type NativeCancelToken, type NativeCsr, type NativeEvalResult, type NativeExtraMask } from './native.js';
 import { levelKey, prefixDims } from './prefix.js';
 import { describe, expectMatrix } from './tensor.js';
 import type { Tensor } from './tensor.js';
@@ -42,6 +42,16 @@ export interface EvaluatorOptions {
   perUser?: boolean;
   /** Ground truth split (default `'test'`). On test, validation items are masked too. */
   on?: 'test' | 'validation';
+  /**
+   * Which items may be ranked (default `'all'`). `'train'`: only items with at least one train
+   * interaction, for every method (models and baselines) alike. An item that never occurs in
+   * train has an untrained embedding row, and where a model's scores for unseen items are mostly
+   * negative (word2vec-style models with popular negatives) those rows, near 0, can fill the
+   * lists. `'train'` is the catalog of protocols that build the item set from the train split (the
+   * Interact2Vec authors'). Ground truth is unchanged: a test item absent from train counts as a
+   * miss, so the figures stay comparable across methods.
+   */
+  catalog?: 'all' | 'train';
 }
 
 /** Per-user values: `values['recall@20'][j]` belongs to user `users[j]`. */
@@ -90,6 +100,9 @@ export class Evaluator {
   readonly #threads: number;
   readonly #perUser: boolean;
   readonly #on: 'test' | 'validation';
+  /** With catalog 'train': flags of the items with no train interaction, once the graph is built. */
+  #excluded?: Uint8Array;
+  readonly #excludedReady?: Promise<Uint8Array>;
 
   /**
    * @throws RecforgeError E_INVALID_ARG for a bad cutoff (not an integer, ≤ 0 or > nItems), an
@@ -120,6 +133,20 @@ export class Evaluator {
     if (this.#on !== 'test' && this.#on !== 'validation')
       throw new RecforgeError('E_INVALID_ARG', `on must be 'test' or 'validation', got ${String(this.#on)}`);
     if (!dataset.matrix(this.#on)) throw new RecforgeError('E_EMPTY', `dataset has no ${this.#on} split to evaluate on`);
+    const catalog = options.catalog ?? 'all';
+    if (catalog !== 'all' && catalog !== 'train')
+      throw new RecforgeError('E_INVALID_ARG', `catalog must be 'all' or 'train', got ${String(catalog)}`);
+    if (catalog === 'train') {
+      // Item degrees come from the (cached) graph, built off the event loop; started now so the
+      // first evaluation rarely waits.
+      this.#excludedReady = dataset.graph().then((g) => {
+        const degree = g.degrees('items');
+        const flags = new Uint8Array(degree.length);
+        for (let i = 0; i < degree.length; i++) flags[i] = degree[i] === 0 ? 1 : 0;
+        return (this.#excluded = flags);
+      });
+      this.#excludedReady.catch(() => undefined);  // reported by the evaluation that needs it
+    }
   }
 
   /**
@@ -137,10 +164,10 @@ export class Evaluator {
     if (du !== dv) throw new RecforgeError('E_SHAPE', `userEmb has width ${du} but itemEmb has width ${dv}`);
     if (du === 0) throw new RecforgeError('E_SHAPE', 'embeddings must have at least one column');
     if (options.dims !== undefined) return this.#evaluatePrefixes(userEmb, itemEmb, du, prefixDims(options.dims, du), options);
+    const [u, v] = await this.#settled(userEmb, itemEmb);
     const t = this.#targets();
     const raw = await runNative(options, (tok, p) =>
-      addon().evaluate(userEmb.data as Float32Array, itemEmb.data as Float32Array, du, t.truth, t.mask, t.extra,
-        [...this.ks], this.#threads, tok, p),
+      addon().evaluate(u, v, du, t.truth, t.mask, t.extra, [...this.ks], this.#threads, tok, p),
     );
     return this.#shape(raw);
   }
@@ -162,10 +189,10 @@ export class Evaluator {
   async #evaluatePrefixes(userEmb: Tensor, itemEmb: Tensor, width: number, dims: number[],
     options: AsyncOptions): Promise<EvaluationResult> {
     const levels = dims[dims.length - 1] === width ? dims : [...dims, width];
+    const [u, v] = await this.#settled(userEmb, itemEmb);
     const t = this.#targets();
     const raws = await runNative(options, (tok, p) =>
-      addon().evaluatePrefixes(userEmb.data as Float32Array, itemEmb.data as Float32Array, width, levels, t.truth,
-        t.mask, t.extra, [...this.ks], this.#threads, tok, p),
+      addon().evaluatePrefixes(u, v, width, levels, t.truth, t.mask, t.extra, [...this.ks], this.#threads, tok, p),
     );
     const out = this.#shape(raws[raws.length - 1]);
     dims.forEach((d, l) => {
@@ -194,6 +221,7 @@ export class Evaluator {
   }
 
   async #baseline(kind: 'popularity' | 'random', seed: number, options: AsyncOptions): Promise<EvaluationResult> {
+    await this.#excludedReady;
     const t = this.#targets();
     const train = this.#data.matrix('train')!;
     const raw = await runNative(options, (tok, p) =>
@@ -207,23 +235,42 @@ export class Evaluator {
    * and threads, and shapes its result like {@link evaluate}'s. @internal
    */
   async evaluateWith(
-    start: (truth: NativeCsr, mask: NativeCsr | null, extra: NativeCsr | null, ks: number[], threads: number,
+    start: (truth: NativeCsr, mask: NativeCsr | null, extra: NativeExtraMask, ks: number[], threads: number,
       token: NativeCancelToken, progress?: (f: number) => void) => Promise<NativeEvalResult>,
     options: AsyncOptions = {},
   ): Promise<EvaluationResult> {
+    await this.#excludedReady;
     const t = this.#targets();
     const raw = await runNative(options, (tok, p) => start(t.truth, t.mask, t.extra, [...this.ks], this.#threads, tok, p));
     return this.#shape(raw);
   }
 
-  /** Ground truth and masks for the configured split (throws E_DISPOSED after dataset.dispose()). */
-  #targets(): { truth: NativeCsr; mask: NativeCsr | null; extra: NativeCsr | null } {
+  /**
+   * The tables' data, after the catalog flags are ready: as given when they already are (the
+   * addon copies them synchronously), otherwise copied first, so a caller may still reuse its
+   * tensors as soon as evaluate() returns its promise.
+   */
+  async #settled(userEmb: Tensor, itemEmb: Tensor): Promise<[Float32Array, Float32Array]> {
+    const u = userEmb.data as Float32Array, v = itemEmb.data as Float32Array;
+    if (!this.#excludedReady || this.#excluded) return [u, v];
+    const copies: [Float32Array, Float32Array] = [u.slice(), v.slice()];
+    await this.#excludedReady;
+    return copies;
+  }
+
+  /**
+   * Ground truth and masks for the configured split (throws E_DISPOSED after dataset.dispose()).
+   * With catalog 'train' the extra mask carries the never-ranked items' flags (call after
+   * `#excludedReady` settled).
+   */
+  #targets(): { truth: NativeCsr; mask: NativeCsr | null; extra: NativeExtraMask } {
     const truth = this.#data.matrix(this.#on);
     if (!truth) throw new RecforgeError('E_EMPTY', `dataset has no ${this.#on} split to evaluate on`);
+    const extra = this.#on === 'test' ? this.#data.matrix('validation') ?? null : null;
     return {
       truth,
       mask: this.#data.matrix('train') ?? null,
-      extra: this.#on === 'test' ? this.#data.matrix('validation') ?? null : null,
+      extra: this.#excluded ? { mask: extra, excludedItems: this.#excluded } : extra,
     };
   }
 

@@ -56,8 +56,9 @@ export interface Interact2VecOptions extends ModelOptions {
   /** Adam: rows (positives and negatives mixed) per step (default 8192). */
   batchRows?: number;
   /**
-   * Adam: `'shuffled'` (default; Keras' fit shuffles its rows) or `'user'` (rows streamed in user
-   * order, a user's positives then their negatives, as the reference's pipeline reads).
+   * Adam: `'shuffled'` (default: steadier; measured in bench/README.md) or `'user'` (rows streamed
+   * in user order, a user's positives then their negatives: the reference code, whose Keras `fit`
+   * on a generator does not shuffle).
    */
   adamRowOrder?: 'shuffled' | 'user';
   /** Adam: L2 weight λ on both whole tables (default 1e-6). */
@@ -98,6 +99,8 @@ export interface Interact2VecFitOptions extends FitOptions, ScoringOptions {
   metrics?: MetricName[];
   /** Split evaluated: `'test'` (default) or `'validation'`. */
   on?: 'test' | 'validation';
+  /** Items the evaluations may rank: `'all'` (default) or `'train'` (see {@link EvaluatorOptions.catalog}). */
+  catalog?: 'all' | 'train';
 }
 
 /** One epoch of {@link Interact2Vec.fit}. */
@@ -340,7 +343,7 @@ export class Interact2Vec implements EmbeddingModel {
     const evalEvery = intOption('evalEvery', options.evalEvery, 0, 1e9, 0);
     const scoring = scoringOptions(options);
     const evaluator = evalEvery > 0
-      ? new Evaluator(this.#dataset, { k: options.k ?? 20, metrics: options.metrics, on: options.on, threads: this.#threads })
+      ? new Evaluator(this.#dataset, { k: options.k ?? 20, metrics: options.metrics, on: options.on, catalog: options.catalog, threads: this.#threads })
       : undefined;
     const native = this.#alive();
     const signal = options.signal ? AbortSignal.any([options.signal, this.#life.signal]) : this.#life.signal;

@@ -39,6 +39,12 @@ export interface NativeCsr {
   dispose(): void;
 }
 
+/**
+ * An evaluation's extra mask: a per-user CSR (e.g. validation items when testing), or that plus
+ * per-item flags (non-zero = never ranked for anyone).
+ */
+export type NativeExtraMask = NativeCsr | null | { mask: NativeCsr | null; excludedItems: Uint8Array };
+
 /** Native bipartite graph with LightGCN normalization. */
 export interface NativeGraph {
   info(): { nUsers: number; nItems: number; nnz: number };
@@ -317,7 +323,7 @@ export interface NativeInteract2Vec {
     Promise<{ embedding: Float32Array; items: Int32Array; scores: Float32Array; steps: number; loss: number }>;
   /** Evaluation with the knn / blend scorer (dot and cosine go through the plain evaluator). */
   evaluate(scoring: 'knn' | 'blend', neighbours: number, userWeight: number, truth: NativeCsr, mask: NativeCsr | null,
-    extraMask: NativeCsr | null, ks: number[], threads: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult>;
+    extraMask: NativeExtraMask, ks: number[], threads: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult>;
   /** The clustered tables (undefined for plain tables); E_BUSY while a job holds the model. */
   clusters(): RawClusters | undefined;
   /** Replaces the clustered tables and re-gathers U and V; drops the configured training run. */
@@ -347,14 +353,14 @@ export interface RawAddon extends RawLoadAddon {
   projectionEmbeddings(graph: NativeGraph, dim: number, seed: number, threads: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ users: Float32Array; items: Float32Array; dim: number }>;
   evaluate(users: Float32Array, items: Float32Array, dim: number, truth: NativeCsr, mask: NativeCsr | null,
-    extraMask: NativeCsr | null, ks: number[], threads: number,
+    extraMask: NativeExtraMask, ks: number[], threads: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult>;
   /** One result per prefix width in `dims` (strictly increasing, in [1, dim]), scored in one pass. */
   evaluatePrefixes(users: Float32Array, items: Float32Array, dim: number, dims: number[], truth: NativeCsr,
-    mask: NativeCsr | null, extraMask: NativeCsr | null, ks: number[], threads: number,
+    mask: NativeCsr | null, extraMask: NativeExtraMask, ks: number[], threads: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult[]>;
   evaluateBaseline(kind: 'popularity' | 'random', seed: number, train: NativeCsr, truth: NativeCsr,
-    mask: NativeCsr | null, extraMask: NativeCsr | null, ks: number[], threads: number,
+    mask: NativeCsr | null, extraMask: NativeExtraMask, ks: number[], threads: number,
     cancel?: NativeCancelToken, progress?: ProgressFn): Promise<NativeEvalResult>;
   generateSynthetic(options: object, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{
     nUsers: number; nItems: number;

@@ -132,6 +132,8 @@ export interface TrainFitOptions extends FitOptions {
    * `'test'`. Best-on-test is the paper protocol and optimistic; events label it with `on: 'test'`.
    */
   on?: 'validation' | 'test';
+  /** Items the evaluations may rank: `'all'` (default) or `'train'` (see {@link EvaluatorOptions.catalog}). */
+  catalog?: 'all' | 'train';
   /** Data to evaluate on (default: the model's dataset); it must share the model's id space. */
   data?: Dataset;
   /** Stop when the metric has not improved for `patience` evaluations. */
@@ -252,7 +254,7 @@ export class Trainer implements TrainerContract {
         model.history.splice(0, model.history.length, ...ck.history);
       }
       const evaluator = plan.evalEvery > 0
-        ? new Evaluator(plan.data, { k: plan.k, metrics: plan.metrics, threads: this.options.threads, on: plan.on }) : undefined;
+        ? new Evaluator(plan.data, { k: plan.k, metrics: plan.metrics, threads: this.options.threads, on: plan.on, catalog: options.catalog }) : undefined;
       const metric = options.earlyStopping?.metric ?? `recall@${evaluator?.ks[0] ?? 20}`;
       if (evaluator && options.earlyStopping && !evaluator.ks.some((k) => plan.metrics.some((m) => `${m}@${k}` === metric)))
         throw new RecforgeError('E_INVALID_ARG', `earlyStopping.metric '${metric}' is not among the evaluated metrics`);

@@ -58,6 +58,21 @@ describe('recforge CLI', () => {
     expect(got['precision@5']).toBeCloseTo(7 / 25, 6);
   });
 
+  it('eval --catalog train never ranks items absent from train; an unknown catalog is rejected', () => {
+    // Item 4 appears only in test: user 0's one test item is out of the train catalog, user 1 has
+    // one of two in it. With K = every item, random scores find all rankable test items.
+    writeFileSync(path.join(dir, 'cat-train.txt'), '0 0 1\n1 2 3\n');
+    writeFileSync(path.join(dir, 'cat-test.txt'), '0 4\n1 0 4\n');
+    const base = ['eval', '--train', path.join(dir, 'cat-train.txt'), '--test', path.join(dir, 'cat-test.txt'), '--baseline', 'random', '--k', '5', '--json'];
+    const all = run(...base), warm = run(...base, '--catalog', 'train'), bad = run(...base, '--catalog', 'warm');
+    expect(all.code, all.stderr).toBe(0);
+    expect(warm.code, warm.stderr).toBe(0);
+    expect(JSON.parse(all.stdout)['recall@5']).toBeCloseTo(1, 6);
+    expect(JSON.parse(warm.stdout)['recall@5']).toBeCloseTo((0 + 0.5) / 2, 6);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/catalog/);
+  });
+
   it('backends --json lists objects with name, available, compiled, reason', () => {
     const r = run('backends', '--json');
     expect(r.code).toBe(0);

@@ -9,6 +9,11 @@ import type { FlagSpec, ParsedFlags } from './args.js';
 import { progressBar } from './progress.js';
 
 /** --train/--test/--validation/--format/--id-mode. */
+/** --catalog: which items evaluations rank (EvaluatorOptions.catalog). */
+export const catalogFlag: FlagSpec = {
+  kind: 'string', help: "items evaluations rank: all (default) or train (only items with a train interaction)", choices: ['all', 'train'],
+};
+
 export function dataFlags(trainRequired: boolean, testRequired: boolean): Record<string, FlagSpec> {
   return {
     train: { kind: 'string', help: 'train interactions file (any supported format, .gz ok)', required: trainRequired },

@@ -21,13 +21,26 @@ std::shared_ptr<const rf::Csr> optionalCsr(const Napi::Value& v, const char* nam
 
 }  // namespace
 
+// extraMask may carry per-item exclusion flags: { mask, excludedItems } (evaluate.hpp).
 EvalTargets::EvalTargets(const Napi::Value& t, const Napi::Value& m, const Napi::Value& x, const Napi::Value& k,
                          const Napi::Value& th)
     : truth(CsrWrap::unwrap(t, "truth")),
       mask(optionalCsr(m, "mask")),
-      extra(optionalCsr(x, "extraMask")),
       ks(int32List(k, "ks")),
-      threads(int32Arg(th, "threads", 0, 4096)) {}
+      threads(int32Arg(th, "threads", 0, 4096)) {
+  const bool withFlags = x.IsObject() && !x.IsTypedArray() && x.As<Napi::Object>().Has("excludedItems");
+  if (!withFlags) {
+    extra = optionalCsr(x, "extraMask");
+    return;
+  }
+  const Napi::Object o = x.As<Napi::Object>();
+  extra = optionalCsr(o.Get("mask"), "extraMask.mask");
+  excluded = bytesVector(o.Get("excludedItems"), "extraMask.excludedItems");
+  if (static_cast<int64_t>(excluded.size()) != truth->cols)
+    throwError(x.Env(), rf::code::kShape,
+               "extraMask.excludedItems has " + std::to_string(excluded.size()) + " flags for " +
+                   std::to_string(truth->cols) + " items");
+}
 
 // The result layout documented in evaluate.hpp; flat arrays so JS slices views without copies.
 Napi::Value evalResultObject(Napi::Env env, rf::EvalResult& r) {

@@ -8,7 +8,7 @@ import { loadModel } from '../../model-file.js';
 import { readNpy } from '../../npy.js';
 import { UsageError, type ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
-import { dataFlags, loadFromFlags } from '../data-flags.js';
+import { catalogFlag, dataFlags, loadFromFlags } from '../data-flags.js';
 import { CLI_METRICS } from '../epoch-record.js';
 import { printJson, printTable } from '../output.js';
 import { progressBar } from '../progress.js';
@@ -26,6 +26,7 @@ export const evalCommand: Command = {
     scoring: { ...scoringFlag, help: `${scoringFlag.help}; with --model of an interact2vec file` },
     baseline: { kind: 'string', help: 'evaluate a baseline instead of embeddings', choices: ['popularity', 'random'] },
     k: { kind: 'intList', help: 'cutoffs, e.g. 10,20 (default 20)', min: 1 },
+    catalog: catalogFlag,
     seed: { kind: 'int', help: 'seed of the random baseline (default 0)', min: 0 },
     threads: { kind: 'int', help: 'worker threads (default: all cores)', min: 0 },
     json: { kind: 'bool', help: 'print one JSON object of metric@k values' },
@@ -44,7 +45,10 @@ export const evalCommand: Command = {
     try {
       // A saved model reports the keys of the training epoch records (recall/ndcg/precision, eval_s).
       const metrics = flags.model !== undefined ? CLI_METRICS : undefined;
-      const evaluator = new Evaluator(data, { k: (flags.k as number[] | undefined) ?? [20], threads: (flags.threads as number) ?? 0, metrics });
+      const evaluator = new Evaluator(data, {
+        k: (flags.k as number[] | undefined) ?? [20], threads: (flags.threads as number) ?? 0, metrics,
+        catalog: flags.catalog as 'all' | 'train' | undefined,
+      });
       const t0 = performance.now();
       const bar = progressBar('evaluating', tty);
       const run = { onProgress: (f: number) => bar.update(f) };

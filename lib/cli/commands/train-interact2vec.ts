@@ -36,7 +36,7 @@ export const interact2vecFlags: Record<string, FlagSpec> = {
   subsample: { kind: 'number', help: 'interact2vec: word2vec keep-rule threshold rho (default 0 = off)', min: 0 },
   'subsample-mode': { kind: 'string', help: 'interact2vec: subsample once (default) or every epoch', choices: ['once', 'epoch'] },
   'item-item-weight': { kind: 'number', help: 'interact2vec (sgd): weight of the item-item objective (default 0)', min: 0 },
-  'adam-row-order': { kind: 'string', help: 'interact2vec (adam): shuffled rows (default, as Keras fit) or user order', choices: ['shuffled', 'user'] },
+  'adam-row-order': { kind: 'string', help: 'interact2vec (adam): shuffled rows (default, steadier) or user order (the reference code)', choices: ['shuffled', 'user'] },
   scoring: { ...scoringFlag, help: `${scoringFlag.help}; the score evaluated` },
 };
 
@@ -77,6 +77,7 @@ export async function trainInteract2Vec(flags: ParsedFlags, data: Dataset, json:
       scoring: flags.scoring as Interact2VecScoring | undefined,
     };
     if (flags.on !== undefined) fit.on = flags.on as 'validation' | 'test';
+    if (flags.catalog !== undefined) fit.catalog = flags.catalog as 'all' | 'train';
     const bar = progressBar('training', tty);
     fit.onProgress = (f) => bar.update(f);
     try {
@@ -95,7 +96,7 @@ export async function trainInteract2Vec(flags: ParsedFlags, data: Dataset, json:
       if (!json) process.stdout.write(`saved interact2vec model to ${String(flags.save)}\n`);
     }
     await writeReportFlag(flags, model.history, runConfig('interact2vec', flags, model.config, model.training,
-      { epochs: fit.epochs, evalEvery, k: fit.k, on: fit.on, scoring: fit.scoring }), json);
+      { epochs: fit.epochs, evalEvery, k: fit.k, on: fit.on, catalog: fit.catalog, scoring: fit.scoring }), json);
   } finally {
     model.dispose();
   }

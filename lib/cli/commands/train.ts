@@ -12,7 +12,7 @@ import { saveModel } from '../../model-file.js';
 import { Trainer, type TrainerOptions, type TrainFitOptions } from '../../trainer.js';
 import { UsageError, type ParsedFlags } from '../args.js';
 import type { Command } from '../command.js';
-import { dataFlags, loadFromFlags } from '../data-flags.js';
+import { catalogFlag, dataFlags, loadFromFlags } from '../data-flags.js';
 import { embeddingFromFlags } from '../embedding-flags.js';
 import { CLI_METRICS, epochLine, epochRecord } from '../epoch-record.js';
 import { printJson } from '../output.js';
@@ -82,6 +82,7 @@ export const trainCommand: Command = {
     'eval-every': { kind: 'int', help: 'evaluate every N epochs and after the last (default 10 with --test/--validation, 0 = never)', min: 0 },
     k: { kind: 'intList', help: 'metric cutoffs (default 20)', min: 1 },
     on: { kind: 'string', help: 'evaluate on (default: validation when given, else test = paper protocol)', choices: ['validation', 'test'] },
+    catalog: catalogFlag,
     patience: { kind: 'int', help: 'early stopping: evaluations without a new best recall@K', min: 1 },
     save: { kind: 'string', help: 'write the trained model to this file (safetensors, see docs/model-format.md)' },
     checkpoint: { kind: 'string', help: 'write a resumable checkpoint to this file (atomically)' },
@@ -115,6 +116,7 @@ export const trainCommand: Command = {
       const ks = (flags.k as number[] | undefined) ?? [20];
       const fit: TrainFitOptions = { epochs: (flags.epochs as number | undefined) ?? 100, evalEvery, k: ks, metrics: CLI_METRICS };
       if (flags.on !== undefined) fit.on = flags.on as 'validation' | 'test';
+      if (flags.catalog !== undefined) fit.catalog = flags.catalog as 'all' | 'train';
       if (flags.patience !== undefined) fit.earlyStopping = { patience: flags.patience as number, metric: `recall@${Math.min(...ks)}` };
       if (flags.checkpoint !== undefined) fit.checkpoint = { path: flags.checkpoint as string, every: flags['checkpoint-every'] as number | undefined };
       if (flags.resume !== undefined) fit.resume = flags.resume as string;
@@ -141,7 +143,7 @@ export const trainCommand: Command = {
         if (!json) process.stdout.write(`saved ${kind} model to ${String(flags.save)}\n`);
       }
       await writeReportFlag(flags, model.history, runConfig(kind, flags, model.config, trainer.options,
-        { epochs: fit.epochs, evalEvery, k: ks, on: fit.on, patience: flags.patience, resume: fit.resume }), json);
+        { epochs: fit.epochs, evalEvery, k: ks, on: fit.on, catalog: fit.catalog, patience: flags.patience, resume: fit.resume }), json);
     } finally {
       model?.dispose();
       data.dispose();

@@ -48,8 +48,9 @@ class RowCursor {
 // is why admission is the strict `score > threshold()`.
 class TopK {
  public:
-  void reset(Candidate* storage, int capacity, RowCursor mask, RowCursor extra) {
-    heap_ = storage, cap_ = capacity, size_ = 0, mask_ = mask, extra_ = extra;
+  // excluded: optional per-item flags (non-zero = never kept), shared by every user.
+  void reset(Candidate* storage, int capacity, RowCursor mask, RowCursor extra, const uint8_t* excluded = nullptr) {
+    heap_ = storage, cap_ = capacity, size_ = 0, mask_ = mask, extra_ = extra, excluded_ = excluded;
   }
   bool full() const { return size_ == cap_; }
   // Valid when full(): the score an item must beat to enter.
@@ -58,7 +59,7 @@ class TopK {
   void offer(float score, int32_t item) {
     if (score != score) score = -INFINITY;  // NaN ranks like -inf and keeps the order strict-weak
     if (full() && !(score > threshold())) return;
-    if (mask_.contains(item) || extra_.contains(item)) return;
+    if (mask_.contains(item) || extra_.contains(item) || (excluded_ && excluded_[item])) return;
     // std heap with `better` as "less": the top is the worst kept candidate. A newcomer replaces
     // the top and sifts down (one pass of log K steps rather than pop_heap + push_heap); the kept
     // set does not depend on the heap's layout, since the order is total.
@@ -93,6 +94,7 @@ class TopK {
   int cap_ = 0;
   int size_ = 0;
   RowCursor mask_, extra_;
+  const uint8_t* excluded_ = nullptr;
 };
 
 // Offers one user's tile row (items itemBegin..itemBegin+n-1, ascending) to its top-K.

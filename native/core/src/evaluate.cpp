@@ -76,7 +76,7 @@ std::vector<EvalResult> run(int32_t nItems, int levels, const FillTiles& fill, c
       for (int r = 0; r < nu; ++r) {
         const int64_t slot = static_cast<int64_t>(l) * kScoreBlockUsers + r;
         ws.tops[slot].reset(ws.heaps.data() + slot * maxK, maxK, RowCursor(spec.mask, ids[r]),
-                            RowCursor(spec.extraMask, ids[r]));
+                            RowCursor(spec.extraMask, ids[r]), spec.excludedItems);
       }
     for (int32_t i0 = 0; i0 < nItems; i0 += kScoreTileItems) {
       ctl.checkCancelled();

@@ -143,3 +143,27 @@ TEST(eval_random_baseline_is_seeded_and_thread_independent) {
   expect /= a.users.size();
   CHECK_NEAR(a.meanOf(rf::Metric::Precision, 0), expect, 0.004);
 }
+
+// Per-item exclusion (the facade's catalog: 'train') ranks exactly like adding the excluded items
+// to every user's extra mask, in the naive reference; checked through the plain and prefix paths.
+TEST(eval_excluded_items_equal_a_mask_of_them_for_every_user) {
+  const Problem p = evaltest::randomProblem(101, 1100, 16, true, 41);
+  std::vector<uint8_t> excluded(p.nItems, 0);
+  rf::Rng rng(5, 0);
+  for (auto& x : excluded) x = rng.uniform() < 0.2 ? 1 : 0;
+  std::vector<std::set<int32_t>> extra(p.nUsers);
+  for (int32_t u = 0; u < p.nUsers; ++u) {
+    for (int64_t q = p.extra.indptr[u]; q < p.extra.indptr[u + 1]; ++q) extra[u].insert(p.extra.indices[q]);
+    for (int32_t i = 0; i < p.nItems; ++i)
+      if (excluded[i]) extra[u].insert(i);
+  }
+  const rf::Csr extraAll = evaltest::csrFromSets(extra, p.nItems);
+  const std::vector<int32_t> ks = {1, 20, 300};
+  rf::EvalSpec spec{&p.truth, &p.train, &p.extra, ks, 2};
+  spec.excludedItems = excluded.data();
+  auto score = [&](int32_t u, int32_t i) { return evaltest::dotDouble(p, u, i); };
+  const evaltest::Reference ref = evaltest::naiveEvaluate(score, p.nUsers, p.nItems, p.truth, &p.train, &extraAll, ks);
+  checkAgainst(rf::evaluateEmbeddings(p.users(), p.items(), spec), ref, ks);
+  const std::vector<rf::EvalResult> levels = rf::evaluateEmbeddingPrefixes(p.users(), p.items(), {16}, spec);
+  checkAgainst(levels.at(0), ref, ks);
+}

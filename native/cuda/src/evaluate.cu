@@ -123,6 +123,9 @@ void DeviceEvaluator::Impl::rank(const float* dU, const float* dV, int32_t dim, 
 
 DeviceEvaluator::DeviceEvaluator(const EvalSpec& spec) : impl_(std::make_unique<Impl>()) {
   eval::validateSpec(spec, spec.truth ? spec.truth->cols : 0);
+  // Per-item exclusion is a CPU-evaluator option (the facade's catalog: 'train'); refused here
+  // rather than silently ignored.
+  if (spec.excludedItems) fail(code::kInvalidArgument, "evaluate: excludedItems is not supported on the GPU evaluator");
   Impl& m = *impl_;
   m.truth = *spec.truth;
   m.ks = spec.ks;

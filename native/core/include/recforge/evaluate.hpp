@@ -25,13 +25,16 @@ struct MatrixView {
 
 // What to evaluate against. Users are the rows of `truth`; users with an empty truth row are
 // skipped. Items in `mask` or `extraMask` (e.g. train, and validation when testing) are never
-// recommended. Cutoffs must be distinct and in [1, nItems].
+// recommended, and neither is any item i with excludedItems[i] != 0 (when given: nItems flags, the
+// same for every user, e.g. items with no train interaction). Cutoffs must be distinct and in
+// [1, nItems].
 struct EvalSpec {
   const Csr* truth = nullptr;      // required: relevant items per user
   const Csr* mask = nullptr;       // optional
   const Csr* extraMask = nullptr;  // optional
   std::vector<int32_t> ks;
   int threads = 0;  // 0 = all cores
+  const uint8_t* excludedItems = nullptr;  // optional, nItems flags
 };
 
 struct EvalResult {
