@@ -61,6 +61,15 @@ export interface EmbeddingTableOptions {
    * at 1, so members of a cluster no longer score identically. Costs 4 bytes per entity.
    */
   bias?: boolean;
+  /**
+   * Rank a member of a shared item row at the row's score minus log(members of the row): the
+   * row's score stands for the whole group, so its preference is split evenly among the members
+   * (default false: every member gets the row's score). Applies to every full-width ranking of
+   * the model (evaluation during fit, recommend, recommendSync, fold-in, and
+   * {@link LightGCN.rankingEmbeddings}); needs shared item rows; LightGCN / MF only. Without it
+   * the members of a row that fits a user tie and can fill the whole list (docs/cel.md).
+   */
+  splitScores?: boolean;
 }
 
 /** {@link EmbeddingTableOptions} as validated and stored in the model's config. */
@@ -91,6 +100,8 @@ export interface ResolvedEmbedding {
   readonly reassignEpochs: number;
   /** Per-entity score offset on the shared side. */
   readonly bias?: boolean;
+  /** Members of a shared item row ranked at the row's score minus log(members). */
+  readonly splitScores?: boolean;
 }
 
 /** One side's table as the model holds it (see {@link LightGCN.clusters}). */
@@ -163,11 +174,14 @@ export function resolveEmbedding(o: EmbeddingTableOptions | undefined): Resolved
     reassignMinGain: numberOption('embedding.reassignMinGain', o.reassignMinGain, 0, 0),
     reassignEpochs: intOption('embedding.reassignEpochs', o.reassignEpochs, 0, 2147483647, 0),
     ...(o.bias ? { bias: boolOption('embedding.bias', o.bias, false) } : {}),
+    ...(o.splitScores ? { splitScores: boolOption('embedding.splitScores', o.splitScores, false) } : {}),
     ...(o.clusters !== undefined ? { clusters: intOption('embedding.clusters', o.clusters, 1, 2147483647, NaN) } : {}),
     ...(o.ratio !== undefined ? { ratio: numberOption('embedding.ratio', o.ratio, 1, NaN) } : {}),
   };
   if (out.hot > 1) throw new RecforgeError('E_INVALID_ARG', `embedding.hot must be in [0, 1], got ${out.hot}`);
   if (out.hot > 0 && kind !== 'clustered') throw new RecforgeError('E_INVALID_ARG', "embedding.hot applies to kind 'clustered' only");
+  if (out.splitScores && out.tables === 'users')
+    throw new RecforgeError('E_INVALID_ARG', "embedding.splitScores needs shared item rows (tables 'items' or 'both')");
   if (out.reassignMinGain >= 1)
     throw new RecforgeError('E_INVALID_ARG', `embedding.reassignMinGain must be in [0, 1), got ${out.reassignMinGain}`);
   return Object.freeze(out);
@@ -186,4 +200,16 @@ export function rawEmbedding(e: ResolvedEmbedding): RawEmbedding {
     online: e.online, splitEvery: e.splitEvery, reassignEvery: e.reassignEvery, candidates: e.candidates,
     reassignMinGain: e.reassignMinGain ?? 0, reassignEpochs: e.reassignEpochs ?? 0,
   };
+}
+
+/**
+ * The per-item score offsets of `splitScores`: -log(members of the item's row), 0 for an item
+ * alone in its row. @internal
+ */
+export function memberScoreOffsets(items: ClusterTable): Float32Array {
+  const members = new Int32Array(items.capacity);
+  for (const a of items.assign) members[a]++;
+  const offset = new Float32Array(items.assign.length);
+  for (let i = 0; i < offset.length; i++) offset[i] = -Math.log(members[items.assign[i]]);
+  return offset;
 }

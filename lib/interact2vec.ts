@@ -563,6 +563,7 @@ export function resolveInteract2VecOptions(options: Interact2VecOptions):
   };
   const embedding = resolveEmbedding(options.embedding);
   if (embedding?.bias) throw new RecforgeError('E_INVALID_ARG', 'embedding.bias is for MF-BPR only');
+  if (embedding?.splitScores) throw new RecforgeError('E_INVALID_ARG', 'embedding.splitScores is for LightGCN / MF-BPR only');
   return embedding ? { config, training, embedding } : { config, training };
 }
 

@@ -19,7 +19,7 @@ import type { EmbeddingModel, EpochEvent, ModelOptions } from './model.js';
 import { addon, type NativeLightGcn, type RawFoldInOptions } from './native.js';
 import { choiceOption, intOption, numberOption } from './options.js';
 import { denseId, denseIdList } from './dense-id.js';
-import { rawEmbedding, resolveEmbedding, type EmbeddingTableOptions, type ModelClusters, type ResolvedEmbedding } from './embedding.js';
+import { memberScoreOffsets, rawEmbedding, resolveEmbedding, type EmbeddingTableOptions, type ModelClusters, type ResolvedEmbedding } from './embedding.js';
 import { prefixColumns, prefixDim, type EmbeddingOptions } from './prefix.js';
 import type { NewInteractions, PartialFitOptions, PartialFitResult } from './partial-fit.js';
 import { similarNeighbours, type Neighbours, type SimilarOptions, type SimilarSource } from './similar.js';
@@ -220,6 +220,8 @@ export class LightGCN implements EmbeddingModel {
   #parts?: ModelParts;
   #config: Readonly<LightGCNConfig>;
   #final?: Promise<{ users: Float32Array; items: Float32Array }>;
+  /** The item score offsets (embedding.splitScores) the cached final tables were ranked with. */
+  #offset?: Float32Array;
   #ready = false;
   readonly #life = new AbortController();
 
@@ -330,6 +332,35 @@ export class LightGCN implements EmbeddingModel {
     const d = prefixDim(options.dim, this.dim);
     const t = await this.finalTables(options);
     return prefixColumns(t.items, this.nItems, this.dim, d);
+  }
+
+  /**
+   * The tables every full-width ranking of this model scores with (evaluation during fit,
+   * recommend, fold-in): the final embeddings, or with `embedding.splitScores` the final
+   * embeddings widened by one column, 1 for users and -log(members of the item's row) for items,
+   * so that `new Evaluator(dataset).evaluate(r.users, r.items)` ranks exactly as the model does.
+   * @throws RecforgeError E_BUSY while training runs, E_DISPOSED.
+   */
+  async rankingEmbeddings(options: AsyncOptions = {}): Promise<{ users: Tensor<'float32'>; items: Tensor<'float32'> }> {
+    const t = await this.rankingTables(options);
+    return { users: new Tensor(t.users.slice(), [this.nUsers, t.width]), items: new Tensor(t.items.slice(), [this.nItems, t.width]) };
+  }
+
+  /** {@link LightGCN.rankingEmbeddings} without the copies (shared, do not mutate). @internal */
+  async rankingTables(options: AsyncOptions = {}): Promise<{ users: Float32Array; items: Float32Array; width: number }> {
+    const t = await this.finalTables(options);
+    const offset = this.#offset;
+    if (!offset) return { ...t, width: this.dim };
+    const d = this.dim, w = d + 1;
+    const widen = (rows: Float32Array, n: number, last: (r: number) => number) => {
+      const out = new Float32Array(n * w);
+      for (let r = 0; r < n; r++) {
+        out.set(rows.subarray(r * d, r * d + d), r * w);
+        out[r * w + d] = last(r);
+      }
+      return out;
+    };
+    return { users: widen(t.users, this.nUsers, () => 1), items: widen(t.items, this.nItems, (i) => offset[i]), width: w };
   }
 
   /**
@@ -636,8 +667,14 @@ export class LightGCN implements EmbeddingModel {
 
   /** Final embeddings, computed once per table state (shared, do not mutate). @internal */
   finalTables(options: AsyncOptions = {}): Promise<{ users: Float32Array; items: Float32Array }> {
-    const { native, threads } = this.#alive();
+    const { native, threads, embedding } = this.#alive();
     if (!this.#final) {
+      if (embedding?.splitScores) {
+        // Row sizes change with every split and reassignment: offsets follow the current table.
+        const offset = memberScoreOffsets(native.clusters()!.items);
+        native.setItemScoreOffset(offset);
+        this.#offset = offset;
+      }
       const pending: Promise<{ users: Float32Array; items: Float32Array }> = runNative(
         { signal: options.signal }, (t, p) => native.finalEmbeddings(threads, t, p),
       ).then((tables) => {
@@ -753,6 +790,8 @@ export async function buildParts(dataset: Dataset, options: LightGCNOptions, run
   const threads = intOption('threads', options.threads, 0, 4096, 0);
   const graph = await dataset.graph(run);
   const embedding = resolveEmbedding(options.embedding);
+  if (embedding?.splitScores && family === 'mrl')
+    throw new RecforgeError('E_INVALID_ARG', 'embedding.splitScores is not available for Matryoshka models (its offset column has no prefix)');
   if (embedding && device === 'cuda' && options.device === 'cuda')
     throw new RecforgeError('E_INVALID_ARG', "clustered embedding tables train on the CPU only (use device 'cpu' or 'auto')");
   const config = {

@@ -245,6 +245,8 @@ export interface NativeLightGcn {
   configureTraining(options: RawTrainOptions, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
   trainEpoch(epoch: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<number>;
   finalEmbeddings(threads: number, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<{ users: Float32Array; items: Float32Array }>;
+  /** Per-item offsets added to every full-width ranking score from the next finalEmbeddings on (null: none). */
+  setItemScoreOffset(offset: Float32Array | null): void;
   exportState(cancel?: NativeCancelToken, progress?: ProgressFn): Promise<RawLightGcnState>;
   importState(state: RawLightGcnState, cancel?: NativeCancelToken, progress?: ProgressFn): Promise<void>;
   /**

@@ -272,11 +272,12 @@ export class Trainer implements TrainerContract {
         snap.epoch = epoch;
         if (evaluator && (epoch % plan.evalEvery === 0 || epoch === options.epochs)) {
           const e0 = performance.now();
-          const final = await model.finalTables(run);
+          // The tables recommend ranks with (wider by one column with embedding.splitScores).
+          const final = await model.rankingTables(run);
           // A Matryoshka model is evaluated at every level too (keys like recall@20/d4), in one pass.
           const dims = model instanceof Matryoshka ? [...model.levels] : undefined;
           const result = await evaluator.evaluate(
-            new Tensor(final.users, [model.nUsers, model.dim]), new Tensor(final.items, [model.nItems, model.dim]), { ...run, dims });
+            new Tensor(final.users, [model.nUsers, final.width]), new Tensor(final.items, [model.nItems, final.width]), { ...run, dims });
           event.metrics = { ...result } as Record<string, number>;
           event.evalSeconds = (performance.now() - e0) / 1000;
           event.on = plan.on;

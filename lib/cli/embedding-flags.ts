@@ -1,6 +1,6 @@
 /**
  * The shared-table flags of `recforge train` (every model): --embedding, --compression,
- * --clusters, --cluster-tables, --residual and --hot as the `embedding` option.
+ * --clusters, --cluster-tables, --residual, --hot and --split-scores as the `embedding` option.
  * @internal
  * @module
  */
@@ -12,8 +12,8 @@ export function embeddingFromFlags(flags: ParsedFlags): EmbeddingTableOptions | 
   const kind = (flags.embedding as EmbeddingKind | undefined) ?? 'full';
   const budget = flags.compression !== undefined || flags.clusters !== undefined;
   if (kind === 'full') {
-    if (budget || flags['cluster-tables'] !== undefined || flags.residual === true || flags.hot !== undefined)
-      throw new UsageError('--compression, --clusters, --cluster-tables, --residual and --hot need --embedding clustered|hashed|frequency');
+    if (budget || flags['cluster-tables'] !== undefined || flags.residual === true || flags.hot !== undefined || flags['split-scores'] === true)
+      throw new UsageError('--compression, --clusters, --cluster-tables, --residual, --hot and --split-scores need --embedding clustered|hashed|frequency');
     return undefined;
   }
   if ((flags.compression === undefined) === (flags.clusters === undefined))
@@ -25,5 +25,6 @@ export function embeddingFromFlags(flags: ParsedFlags): EmbeddingTableOptions | 
     if (kind !== 'clustered') throw new UsageError('--hot needs --embedding clustered');
     out.hot = flags.hot as number;
   }
+  if (flags['split-scores'] === true) out.splitScores = true;
   return out;
 }

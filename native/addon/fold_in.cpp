@@ -44,6 +44,7 @@ class FoldInJob : public Job {
         graph_(s->graph),
         final_(s->final),
         packed_(s->packed),
+        rank_(s->rank),
         layerSum_(s->itemLayerSum),
         userSide_(s->foldInUsers),
         config_(s->model.config) {
@@ -73,6 +74,7 @@ class FoldInJob : public Job {
       hashId_ = static_cast<int64_t>(h);
     }
     parseServeArgs(info[2], info[3], info[4], info[5], info[6], info[7], config_.items, config_.dim, args_);
+    if (rank_) fullWidthWithOffset(args_.spec, config_.dim);
   }
 
  protected:
@@ -103,7 +105,10 @@ class FoldInJob : public Job {
     ranked_.resize(args_.spec.k);
     scores_.resize(args_.spec.k);
     const bool ex = args_.excludeTrain;
-    const int32_t n = rf::retrieveOne(*packed_, result_.embedding.data(), ex ? items_.data() : nullptr,
+    // With item score offsets the packed table is the ranking one: the query gets its 1 column.
+    std::vector<float> query = result_.embedding;
+    if (rank_) query.push_back(1.0f);
+    const int32_t n = rf::retrieveOne(*packed_, query.data(), ex ? items_.data() : nullptr,
                                       ex ? static_cast<int64_t>(items_.size()) : 0, args_.spec, ranked_.data(),
                                       scores_.data());
     ranked_.resize(n);
@@ -124,6 +129,7 @@ class FoldInJob : public Job {
   std::shared_ptr<const rf::BipartiteGraph> graph_;
   std::shared_ptr<const std::vector<float>> final_;
   std::shared_ptr<const rf::PackedItems> packed_;
+  std::shared_ptr<const std::vector<float>> rank_;
   std::shared_ptr<const std::vector<float>> layerSum_;
   std::shared_ptr<const FoldInUserSide> userSide_;
   rf::LightGcnConfig config_;

@@ -1,5 +1,7 @@
 #include "lightgcn.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "addon_state.hpp"
@@ -146,13 +148,27 @@ class TrainEpochJob : public Job {
   double loss_ = 0;
 };
 
+// The ranking tables of LightGcnState::rank: every final row widened by one coordinate, 1 for
+// users and the item's score offset for items.
+std::vector<float> rankingTables(const std::vector<float>& final, int32_t users, int32_t items, int32_t dim,
+                                 const std::vector<float>& offset) {
+  const int64_t w = dim + 1;
+  std::vector<float> out(static_cast<size_t>((static_cast<int64_t>(users) + items) * w));
+  for (int64_t r = 0; r < static_cast<int64_t>(users) + items; ++r) {
+    std::copy(final.begin() + r * dim, final.begin() + (r + 1) * dim, out.begin() + r * w);
+    out[r * w + dim] = r < users ? 1.0f : offset[r - users];
+  }
+  return out;
+}
+
 class FinalJob : public Job {
  public:
   FinalJob(Napi::Env env, std::shared_ptr<LightGcnState> s, const Napi::CallbackInfo& info)
       : Job(env, "recforge:finalEmbeddings", info[1], info[2]),
         threads_(int32Arg(info[0], "threads", 0, 4096)),
         lease_(env, s, "compute final embeddings"),
-        state_(std::move(s)) {}
+        state_(std::move(s)),
+        offset_(state_->itemScoreOffset) {}  // declared after state_
 
  protected:
   void Run(const rf::JobControl& ctl) override {
@@ -165,8 +181,17 @@ class FinalJob : public Job {
     users_.assign(all->begin(), split);
     items_.assign(split, all->end());
     const rf::LightGcnConfig& c = state_->model.config;
-    packed_ = std::make_shared<const rf::PackedItems>(
-        rf::MatrixView{all->data() + static_cast<int64_t>(c.users) * c.dim, c.items, c.dim}, threads_);
+    if (offset_ && static_cast<int64_t>(offset_->size()) != c.items)
+      rf::fail(rf::code::kShape, "the item score offsets have " + std::to_string(offset_->size()) + " values for " +
+                                     std::to_string(c.items) + " items (set them again after the item count changed)");
+    if (offset_) {
+      rank_ = std::make_shared<const std::vector<float>>(rankingTables(*all, c.users, c.items, c.dim, *offset_));
+      packed_ = std::make_shared<const rf::PackedItems>(
+          rf::MatrixView{rank_->data() + static_cast<int64_t>(c.users) * (c.dim + 1), c.items, c.dim + 1}, threads_);
+    } else {
+      packed_ = std::make_shared<const rf::PackedItems>(
+          rf::MatrixView{all->data() + static_cast<int64_t>(c.users) * c.dim, c.items, c.dim}, threads_);
+    }
     final_ = std::move(all);
     if (const rf::CelModel* cel = state_->cel.get()) {
       auto f = std::make_shared<FoldInUserSide>();
@@ -188,6 +213,7 @@ class FinalJob : public Job {
   Napi::Value Result(Napi::Env env) override {
     state_->final = std::move(final_);  // main thread: recommend jobs see either table, whole
     state_->packed = std::move(packed_);
+    state_->rank = std::move(rank_);
     state_->itemLayerSum = std::move(layerSum_);
     state_->foldInUsers = std::move(foldInUsers_);
     return userItemTables(env, std::move(users_), std::move(items_));
@@ -199,6 +225,7 @@ class FinalJob : public Job {
   std::shared_ptr<LightGcnState> state_;
   std::shared_ptr<const std::vector<float>> final_;
   std::shared_ptr<const rf::PackedItems> packed_;
+  std::shared_ptr<const std::vector<float>> offset_, rank_;
   std::shared_ptr<const std::vector<float>> layerSum_;
   std::shared_ptr<const FoldInUserSide> foldInUsers_;
   std::vector<float> users_, items_;
@@ -214,6 +241,7 @@ void LightGcnWrap::Register(Napi::Env env, Napi::Object exports) {
       {InstanceMethod<&LightGcnWrap::ConfigureTraining>("configureTraining"),
        InstanceMethod<&LightGcnWrap::TrainEpoch>("trainEpoch"),
        InstanceMethod<&LightGcnWrap::FinalEmbeddings>("finalEmbeddings"),
+       InstanceMethod<&LightGcnWrap::SetItemScoreOffset>("setItemScoreOffset"),
        InstanceMethod<&LightGcnWrap::ExportState>("exportState"), InstanceMethod<&LightGcnWrap::ImportState>("importState"),
        InstanceMethod<&LightGcnWrap::Recommend>("recommend"),
        InstanceMethod<&LightGcnWrap::RecommendSync>("recommendSync"),
@@ -249,6 +277,29 @@ Napi::Value LightGcnWrap::TrainEpoch(const Napi::CallbackInfo& info) {
 Napi::Value LightGcnWrap::FinalEmbeddings(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return startJob<FinalJob>(info.Env(), state(info.Env()), info); });
 }
+// Main thread only, like `final`: jobs already started keep the offsets (and tables) they hold.
+Napi::Value LightGcnWrap::SetItemScoreOffset(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&] {
+    Napi::Env env = info.Env();
+    auto s = state(env);
+    std::shared_ptr<const std::vector<float>> offset;
+    if (!info[0].IsNull() && !info[0].IsUndefined()) {
+      std::vector<float> v = float32Vector(info[0], "offset");
+      if (static_cast<int64_t>(v.size()) != s->model.config.items)
+        throwError(env, rf::code::kShape, "offset has " + std::to_string(v.size()) + " values for " +
+                                              std::to_string(s->model.config.items) + " items");
+      for (size_t i = 0; i < v.size(); ++i)
+        if (!std::isfinite(v[i])) throwError(env, rf::code::kNonFinite, "offset[" + std::to_string(i) + "] is not finite");
+      offset = std::make_shared<const std::vector<float>>(std::move(v));
+    }
+    s->itemScoreOffset = std::move(offset);
+    s->final.reset();  // the cached tables were ranked without (or with other) offsets
+    s->packed.reset();
+    s->rank.reset();
+    return env.Undefined();
+  });
+}
+
 Napi::Value LightGcnWrap::ExportState(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&] { return startExportState(info.Env(), state(info.Env()), info); });
 }

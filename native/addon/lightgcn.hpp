@@ -8,6 +8,9 @@
 //                                        options.device 'cpu' | 'cuda', see LightGcnState)
 //   m.trainEpoch(epoch)               -> Promise<number> (mean batch loss)
 //   m.finalEmbeddings(threads)        -> Promise<{users, items}>, also cached for recommend
+//   m.setItemScoreOffset(offset | null) -> per-item score offsets (Float32Array, items values,
+//                                        finite) that recommend / recommendSync / foldIn add to every
+//                                        full-width score from the next finalEmbeddings on
 //   m.exportState()                   -> Promise<{ego, m?, v?, steps, cel?}>
 //   m.importState({ego, m?, v?, steps, cel?}) -> Promise<void>  (cel: lightgcn_state.cpp)
 //   m.recommend(users, k, excludeTrain, threads, dim, shortlist, allow?, deny?) -> Promise<{items, scores}> (see recommend.cpp)
@@ -74,7 +77,14 @@ struct LightGcnState {
   // thread only, so recommend jobs can hold the old table while training moves on.
   std::shared_ptr<const std::vector<float>> final;
   // The item rows of `final` packed for recommendSync; set and reset together with `final`.
+  // With an item score offset they are the rows of `rank` instead.
   std::shared_ptr<const rf::PackedItems> packed;
+  // Per-item score offsets (null: none), set from JS; a finalEmbeddings job reads the pointer it
+  // captured on the main thread. With them, `rank` holds the ranking tables: (users + items) x
+  // (dim + 1), user rows extended by 1 and item rows by their offset, so every retrieval route
+  // (tiled, bf16, int8) ranks by <u, v_i> + offset_i unchanged. Set and reset with `final`.
+  std::shared_ptr<const std::vector<float>> itemScoreOffset;
+  std::shared_ptr<const std::vector<float>> rank;
   // Sum of the item rows' layers 0..K-1 of the same state (items x dim; null for K = 0), what
   // fold-in propagates to a new user; set and reset together with `final`.
   std::shared_ptr<const std::vector<float>> itemLayerSum;
@@ -104,6 +114,7 @@ class LightGcnWrap : public Napi::ObjectWrap<LightGcnWrap> {
   Napi::Value ConfigureTraining(const Napi::CallbackInfo& info);
   Napi::Value TrainEpoch(const Napi::CallbackInfo& info);
   Napi::Value FinalEmbeddings(const Napi::CallbackInfo& info);
+  Napi::Value SetItemScoreOffset(const Napi::CallbackInfo& info);
   Napi::Value ExportState(const Napi::CallbackInfo& info);
   Napi::Value Clusters(const Napi::CallbackInfo& info);
   Napi::Value ImportClusters(const Napi::CallbackInfo& info);

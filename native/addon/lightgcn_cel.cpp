@@ -111,6 +111,7 @@ void celImportClusters(Napi::Env env, const std::shared_ptr<LightGcnState>& s, c
   next.materialize(s->model);  // validates (E_SHAPE / E_OUT_OF_RANGE) before anything changes
   *s->cel = std::move(next);
   s->packed.reset();
+  s->rank.reset();
   s->final.reset();
 }
 

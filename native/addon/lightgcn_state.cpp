@@ -179,6 +179,7 @@ class ImportStateJob : public Job {
   }
   Napi::Value Result(Napi::Env env) override {
     lease_->packed.reset();
+    lease_->rank.reset();
     lease_->itemLayerSum.reset();
     lease_->final.reset();  // main thread only (see LightGcnState::final); the cached table is stale
     return env.Undefined();

@@ -58,6 +58,7 @@ class GrowJob : public Job {
     s.graph = graph_;
     s.final.reset();  // recommend jobs in flight keep the old table and graph they hold
     s.packed.reset();
+    s.rank.reset();
     s.itemLayerSum.reset();
     lease_.release();
     return env.Undefined();

@@ -33,6 +33,7 @@ class RecommendJob : public Job {
         users_(int32Vector(info[0], "users")),
         graph_(s->graph),
         final_(s->final),
+        rank_(s->rank),
         config_(s->model.config) {
     if (!final_) throwError(env, rf::code::kInvalidArgument, "finalEmbeddings must run before recommend");
     for (size_t q = 0; q < users_.size(); ++q)
@@ -42,6 +43,7 @@ class RecommendJob : public Job {
                        std::to_string(config_.users) + ")");
     parseServeArgs(info[1], info[2], info[4], info[5], info[6], info[7], config_.items, config_.dim, args_);
     args_.spec.threads = int32Arg(info[3], "threads", 0, 4096);
+    if (rank_) fullWidthWithOffset(args_.spec, config_.dim);
   }
 
  protected:
@@ -50,8 +52,11 @@ class RecommendJob : public Job {
     const int64_t n = static_cast<int64_t>(users_.size());
     items_.resize(n * spec.k);
     scores_.resize(n * spec.k);
-    const rf::MatrixView u{final_->data(), config_.users, config_.dim};
-    const rf::MatrixView v{final_->data() + static_cast<int64_t>(config_.users) * config_.dim, config_.items, config_.dim};
+    // With item score offsets, the ranking tables (LightGcnState::rank) are one column wider.
+    const float* tables = rank_ ? rank_->data() : final_->data();
+    const int32_t width = rank_ ? config_.dim + 1 : config_.dim;
+    const rf::MatrixView u{tables, config_.users, width};
+    const rf::MatrixView v{tables + static_cast<int64_t>(config_.users) * width, config_.items, width};
     if (args_.excludeTrain) spec.exclude = &graph_->userItems;
     rf::retrieveTopK(u, v, users_.data(), n, spec, items_.data(), scores_.data(), ctl);
   }
@@ -63,7 +68,7 @@ class RecommendJob : public Job {
  private:
   std::vector<int32_t> users_;
   std::shared_ptr<const rf::BipartiteGraph> graph_;
-  std::shared_ptr<const std::vector<float>> final_;
+  std::shared_ptr<const std::vector<float>> final_, rank_;
   rf::LightGcnConfig config_;
   ServeArgs args_;
   std::vector<int32_t> items_;
@@ -83,11 +88,14 @@ Napi::Value recommendSync(Napi::Env env, const LightGcnState& s, const Napi::Cal
   static std::vector<float> scores;
   parseServeArgs(info[1], info[2], info[3], info[4], info[5], info[6], c.items, c.dim, args);
   if (!s.final || !s.packed) throwError(env, rf::code::kInvalidArgument, "finalEmbeddings must run before recommendSync");
+  if (s.rank) fullWidthWithOffset(args.spec, c.dim);
+  const float* queries = s.rank ? s.rank->data() : s.final->data();
+  const int64_t width = s.rank ? c.dim + 1 : c.dim;
   const rf::Csr& train = s.graph->userItems;
   const bool ex = args.excludeTrain;
   items.resize(args.spec.k);
   scores.resize(args.spec.k);
-  const int32_t n = rf::retrieveOne(*s.packed, s.final->data() + static_cast<int64_t>(user) * c.dim,
+  const int32_t n = rf::retrieveOne(*s.packed, queries + static_cast<int64_t>(user) * width,
                                     ex ? train.rowBegin(user) : nullptr, ex ? train.degree(user) : 0, args.spec,
                                     items.data(), scores.data());
   Napi::Int32Array outItems = Napi::Int32Array::New(env, n);

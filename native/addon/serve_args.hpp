@@ -15,6 +15,13 @@
 
 namespace rfaddon {
 
+// With item score offsets (LightGcnState::rank) the ranking tables have one more column: a
+// full-width request (dim 0, or the model's dim) ranks on all of it, offsets included; a prefix
+// request (dim < the model's) stays on the embedding coordinates, without the offsets.
+inline void fullWidthWithOffset(rf::RetrievalSpec& spec, int32_t dim) {
+  if (spec.dim == dim) spec.dim = 0;
+}
+
 struct ServeArgs {
   rf::RetrievalSpec spec;  // spec.allow / spec.deny point into the vectors below
   bool excludeTrain = true;

@@ -94,6 +94,10 @@ async function evaluateModelFile(flags: ParsedFlags, data: Dataset, evaluator: E
       if (dims) throw new UsageError('--dims needs --scoring dot (prefixes of the embedding tables)');
       return await model.evaluate(evaluator, { ...run, scoring });
     }
+    if (!(model instanceof Interact2Vec) && model.config.embedding?.splitScores && !dims) {
+      const r = await model.rankingEmbeddings(run);  // what the model's recommend ranks with
+      return await evaluator.evaluate(r.users, r.items, run);
+    }
     const levels = model instanceof Interact2Vec ? undefined : model.config.levels;
     return await evaluator.evaluate(await model.userEmbeddings(), await model.itemEmbeddings(), { ...run, dims: dims ?? (levels && [...levels]) });
   } finally {

@@ -68,6 +68,7 @@ export const trainCommand: Command = {
     'cluster-tables': { kind: 'string', help: 'which tables share rows: items (default), users or both', choices: ['items', 'users', 'both'] },
     residual: { kind: 'bool', help: 'shared tables: add a per-entity residual row (full-table memory again)' },
     hot: { kind: 'number', help: 'clustered: share of the rows in [0, 1] pinned to the most interacted entities, the rest clustered (default 0)', min: 0 },
+    'split-scores': { kind: 'bool', help: 'lightgcn / mf with shared item rows: rank a member of a shared row at the row score minus log(members)' },
     ...interact2vecFlags,
     epochs: { kind: 'int', help: 'total epochs (default 100; counts resumed epochs)', min: 0 },
     batch: { kind: 'int', help: 'triples per mini-batch (default 2048)', min: 1 },
