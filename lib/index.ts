@@ -32,7 +32,7 @@ export {
 export { renderTrainingReport, writeTrainingReport, type TrainingReportOptions } from './report/training-report.js';
 export {
   LightGCN, MF, type LightGCNOptions, type LightGCNConfig, type RecommendOptions, type Recommendation, type BatchRecommendation,
-  type RecommendManyOptions, type RecommendOutput, type FoldInOptions, type FoldInResult,
+  type RecommendManyOptions, type RecommendOutput, type FoldInOptions, type FoldInResult, type RankingEmbeddings,
 } from './lightgcn.js';
 export {
   Interact2Vec, type Interact2VecOptions, type Interact2VecFitOptions, type Interact2VecEpochEvent, type Interact2VecScoring,

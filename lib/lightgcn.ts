@@ -99,6 +99,14 @@ export interface Recommendation {
   itemIds?: string[];
 }
 
+/** The tables a model ranks with ({@link LightGCN.rankingEmbeddings}). */
+export interface RankingEmbeddings {
+  /** Users x width: the final user embeddings (plus a column of 1 with `embedding.splitScores`). */
+  users: Tensor<'float32'>;
+  /** Items x width: the final item embeddings (plus the -log(members) column with `embedding.splitScores`). */
+  items: Tensor<'float32'>;
+}
+
 /** Recommendations of many users as two `users.length × k` row-major tables. */
 export interface BatchRecommendation {
   /** Dense user ids, one per row. */
@@ -341,7 +349,7 @@ export class LightGCN implements EmbeddingModel {
    * so that `new Evaluator(dataset).evaluate(r.users, r.items)` ranks exactly as the model does.
    * @throws RecforgeError E_BUSY while training runs, E_DISPOSED.
    */
-  async rankingEmbeddings(options: AsyncOptions = {}): Promise<{ users: Tensor<'float32'>; items: Tensor<'float32'> }> {
+  async rankingEmbeddings(options: AsyncOptions = {}): Promise<RankingEmbeddings> {
     const t = await this.rankingTables(options);
     return { users: new Tensor(t.users.slice(), [this.nUsers, t.width]), items: new Tensor(t.items.slice(), [this.nItems, t.width]) };
   }
