@@ -140,5 +140,8 @@ describe('clustered embedding tables', () => {
     expect(run(['--embedding', 'clustered', '--compression', '4', '--hot', '0.5'])).toBe(0);
     expect(run(['--embedding', 'frequency', '--compression', '4', '--hot', '0.5'])).toBe(2);  // hot: clustered only
     expect(run(['--hot', '0.5'])).toBe(2);
+    expect(run(['--split-scores'])).toBe(2);  // needs shared rows
+    expect(run(['--embedding', 'frequency', '--compression', '4', '--split-scores', '--save', path.join(dir, 'split.safetensors')])).toBe(0);
+    expect(run(['--embedding', 'frequency', '--compression', '4', '--cluster-tables', 'users', '--split-scores'])).not.toBe(0);
   });
 });
