@@ -4,7 +4,7 @@
  * @internal
  * @module
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { CleanReport } from './clean.js';
@@ -452,20 +452,35 @@ export function cudaAddonPath(env: NodeJS.ProcessEnv = process.env): { path: str
   return undefined;
 }
 
+/**
+ * Why an auto-detected CUDA addon must not be used, or undefined: a CPU addon built after it means
+ * the sources changed since the CUDA build, and an addon from older sources can disagree with this
+ * facade about its arguments (e.g. fail every evaluation with a type error). An explicit
+ * RECFORGE_ADDON_PATH is not checked. @internal
+ */
+export function staleCudaAddon(cudaPath: string, cpuPath: string = path.join(packageRoot, 'build', 'Release', 'recforge.node')): string | undefined {
+  if (!existsSync(cpuPath)) return undefined;
+  if (statSync(cpuPath).mtimeMs <= statSync(cudaPath).mtimeMs) return undefined;
+  return `${cudaPath} is older than ${cpuPath} (built from older sources): rebuild it with npm run build:cuda, or set RECFORGE_ADDON_PATH to load it anyway`;
+}
+
 let cached: RawAddon | undefined;
 let loaded: LoadedAddon | undefined;
 
 /**
  * The loaded addon, loaded once per thread: the CUDA variant when {@link cudaAddonPath} names
- * one, else the CPU addon (prebuilds/ first, then build/Release). An explicit RECFORGE_ADDON_PATH
- * that cannot be loaded throws; an auto-detected CUDA addon that cannot be loaded falls back to
- * the CPU addon and the failure is reported by listBackends().
+ * one, else the CPU addon (build/Release first, then prebuilds/). An explicit RECFORGE_ADDON_PATH
+ * that cannot be loaded throws; an auto-detected CUDA addon that cannot be loaded, or that is
+ * older than build/Release's CPU addon ({@link staleCudaAddon}), falls back to the CPU addon and
+ * the reason is reported by listBackends().
  */
 export function addon(): RawAddon {
   if (!cached) {
     const cuda = cudaAddonPath();
     let cudaLoadError: string | undefined;
-    if (cuda) {
+    const stale = cuda && !cuda.explicit ? staleCudaAddon(cuda.path) : undefined;
+    if (stale) cudaLoadError = stale;
+    else if (cuda) {
       try {
         if (cuda.explicit && !existsSync(cuda.path)) throw new Error(`no such file: ${cuda.path}`);
         cached = require(cuda.path) as RawAddon;

@@ -3,7 +3,8 @@
 // `npm run build:cuda`) in child processes with RECFORGE_ADDON_PATH, when it was built here.
 // Neither needs a GPU; the GPU end-to-end check (test/cuda-e2e.mjs) skips without one.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -99,6 +100,20 @@ describe('the CPU addon (RECFORGE_CUDA=0)', () => {
       try { rf.listBackends(); console.log(JSON.stringify('loaded')); } catch (e) { console.log(JSON.stringify(e.code + ': ' + e.message)); }
     `, { RECFORGE_CUDA: undefined, RECFORGE_ADDON_PATH: path.join(repoRoot, 'no-such-addon.node') });
     expect(r.json, r.stderr).toMatch(/^E_IO: .*RECFORGE_ADDON_PATH/);
+  });
+});
+
+describe('a CUDA addon older than the CPU addon', () => {
+  it('is reported stale (then the CPU addon is used), unless it is at least as new', async () => {
+    const { staleCudaAddon } = await import(distUrl.replace(/index\.js$/, 'native.js'));
+    const dir = mkdtempSync(path.join(tmpdir(), 'recforge-stale-'));
+    const cuda = path.join(dir, 'recforge_cuda.node'), cpu = path.join(dir, 'recforge.node');
+    writeFileSync(cuda, ''), writeFileSync(cpu, '');
+    utimesSync(cuda, 1000, 1000), utimesSync(cpu, 2000, 2000);
+    expect(staleCudaAddon(cuda, cpu)).toMatch(/older than .*npm run build:cuda.*RECFORGE_ADDON_PATH/);
+    utimesSync(cuda, 3000, 3000);
+    expect(staleCudaAddon(cuda, cpu)).toBeUndefined();
+    expect(staleCudaAddon(cuda, path.join(dir, 'none.node'))).toBeUndefined();  // no CPU build: nothing to compare
   });
 });
 
