@@ -107,6 +107,27 @@ export interface RankingEmbeddings {
   items: Tensor<'float32'>;
 }
 
+/** The ranking tables without copies: row-major, `width` columns. @internal */
+export interface RankingTables {
+  users: Float32Array;
+  items: Float32Array;
+  width: number;
+}
+
+/** Final tables widened by one column, 1 for users and the item's score offset for items. */
+function widenForRanking(t: { users: Float32Array; items: Float32Array }, offset: Float32Array, d: number): RankingTables {
+  const w = d + 1;
+  const widen = (rows: Float32Array, last: (r: number) => number) => {
+    const n = rows.length / d, out = new Float32Array(n * w);
+    for (let r = 0; r < n; r++) {
+      out.set(rows.subarray(r * d, r * d + d), r * w);
+      out[r * w + d] = last(r);
+    }
+    return out;
+  };
+  return { users: widen(t.users, () => 1), items: widen(t.items, (i) => offset[i]), width: w };
+}
+
 /** Recommendations of many users as two `users.length × k` row-major tables. */
 export interface BatchRecommendation {
   /** Dense user ids, one per row. */
@@ -228,8 +249,8 @@ export class LightGCN implements EmbeddingModel {
   #parts?: ModelParts;
   #config: Readonly<LightGCNConfig>;
   #final?: Promise<{ users: Float32Array; items: Float32Array }>;
-  /** The item score offsets (embedding.splitScores) the cached final tables were ranked with. */
-  #offset?: Float32Array;
+  /** With embedding.splitScores: the ranking tables of the same state as #final, widened once. */
+  #ranking?: Promise<RankingTables>;
   #ready = false;
   readonly #life = new AbortController();
 
@@ -355,20 +376,11 @@ export class LightGCN implements EmbeddingModel {
   }
 
   /** {@link LightGCN.rankingEmbeddings} without the copies (shared, do not mutate). @internal */
-  async rankingTables(options: AsyncOptions = {}): Promise<{ users: Float32Array; items: Float32Array; width: number }> {
-    const t = await this.finalTables(options);
-    const offset = this.#offset;
-    if (!offset) return { ...t, width: this.dim };
-    const d = this.dim, w = d + 1;
-    const widen = (rows: Float32Array, n: number, last: (r: number) => number) => {
-      const out = new Float32Array(n * w);
-      for (let r = 0; r < n; r++) {
-        out.set(rows.subarray(r * d, r * d + d), r * w);
-        out[r * w + d] = last(r);
-      }
-      return out;
-    };
-    return { users: widen(t.users, this.nUsers, () => 1), items: widen(t.items, this.nItems, (i) => offset[i]), width: w };
+  async rankingTables(options: AsyncOptions = {}): Promise<RankingTables> {
+    const final = this.finalTables(options);
+    const ranking = this.#ranking;  // taken with `final`, so both describe the same state
+    const t = await final;
+    return ranking ? ranking : { ...t, width: this.dim };
   }
 
   /**
@@ -651,6 +663,7 @@ export class LightGCN implements EmbeddingModel {
     if (!parts) return;
     this.#parts = undefined;
     this.#final = undefined;
+    this.#ranking = undefined;
     this.#ready = false;
     this.#life.abort();
     parts.native.dispose();
@@ -670,6 +683,7 @@ export class LightGCN implements EmbeddingModel {
   /** Drops the cached final embeddings after the table changed. @internal */
   markChanged(): void {
     this.#final = undefined;
+    this.#ranking = undefined;
     this.#ready = false;
   }
 
@@ -677,11 +691,11 @@ export class LightGCN implements EmbeddingModel {
   finalTables(options: AsyncOptions = {}): Promise<{ users: Float32Array; items: Float32Array }> {
     const { native, threads, embedding } = this.#alive();
     if (!this.#final) {
+      let offset: Float32Array | undefined;
       if (embedding?.splitScores) {
         // Row sizes change with every split and reassignment: offsets follow the current table.
-        const offset = memberScoreOffsets(native.clusters()!.items);
+        offset = memberScoreOffsets(native.clusters()!.items);
         native.setItemScoreOffset(offset);
-        this.#offset = offset;
       }
       const pending: Promise<{ users: Float32Array; items: Float32Array }> = runNative(
         { signal: options.signal }, (t, p) => native.finalEmbeddings(threads, t, p),
@@ -690,6 +704,8 @@ export class LightGCN implements EmbeddingModel {
         return tables;
       });
       this.#final = pending;
+      this.#ranking = offset && pending.then((t) => widenForRanking(t, offset, this.dim));
+      this.#ranking?.catch(() => undefined);  // a failure is reported through #final
       pending.catch(() => {
         if (this.#final === pending) this.#final = undefined;
       });
