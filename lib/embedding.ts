@@ -68,6 +68,8 @@ export interface EmbeddingTableOptions {
    * the model (evaluation during fit, recommend, recommendSync, fold-in, and
    * {@link LightGCN.rankingEmbeddings}); needs shared item rows; LightGCN / MF only. Without it
    * the members of a row that fits a user tie and can fill the whole list (docs/cel.md).
+   * Measured: it helped MF-BPR only at an L2 weight where the full model was below popularity;
+   * well regularized it changes little (docs/cel.md).
    */
   splitScores?: boolean;
 }
