@@ -4,7 +4,8 @@
 // library Evaluator on tables widened by one column ([U, 1] and [V, −β log m]).
 // OFFSET=pop splits the row by the members' train counts instead of evenly: offset
 // β·log((n_i + 1) / Σ_{j in c}(n_j + 1)), so within a shared row the more interacted member ranks first
-// (an own row still gets 0).
+// (an own row still gets 0). OFFSET=relpop: β·log((n_i + 1) / mean_{j in c}(n_j + 1)), the member's
+// popularity relative to its row's average member (no −log m: members above the average rise).
 // Run: node bench/cel-offset.mjs '{"kind":"clustered","ratio":10,"hot":0.9,"reassignMinGain":0.02}'
 import path from 'node:path';
 import { datasetsDir, repoRoot } from './lib.mjs';
@@ -30,9 +31,13 @@ for (const a of c.items.assign) size[a]++;
 const count = new Float64Array(data.nItems).fill(1), mass = new Float64Array(c.items.capacity);
 for (let k = 0; k < data.train.items.length; k++) count[data.train.items[k]]++;
 for (let i = 0; i < data.nItems; i++) mass[c.items.assign[i]] += count[i];
-const share = process.env.OFFSET === 'pop'
-  ? (i) => Math.log(count[i] / mass[c.items.assign[i]])
-  : (i) => -Math.log(size[c.items.assign[i]]);
+const offsets = {
+  size: (i) => -Math.log(size[c.items.assign[i]]),
+  pop: (i) => Math.log(count[i] / mass[c.items.assign[i]]),
+  // relative to the row's average member: BPR fits a shared row to its members' mean popularity
+  relpop: (i) => Math.log((count[i] * size[c.items.assign[i]]) / mass[c.items.assign[i]]),
+};
+const share = offsets[process.env.OFFSET ?? 'size'];
 const U = await model.userEmbeddings(), V = await model.itemEmbeddings();
 const d = U.shape[1], nu = U.shape[0], ni = V.shape[0];
 const U1 = new Float32Array(nu * (d + 1)), V1 = new Float32Array(ni * (d + 1));

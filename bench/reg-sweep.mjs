@@ -1,8 +1,9 @@
 // Issue 8 check: is the full model of bench/cel.mjs at a sane operating point? Trains the full
 // table (MF-BPR, or LightGCN with --model lightgcn, 3 layers) with bench/cel.mjs's setting (dim 64,
-// Adam, batch 2048, pairs sampler, init std 0.1, seed 1) for each REG:LR:EPOCHS given, and prints
+// Adam, batch 2048, pairs sampler, init std 0.1, seed 1) for each REG:LR:EPOCHS[:DIM] given (dim 64
+// unless given: a smaller dim is the low-rank peer of a shared table at equal memory), and prints
 // Recall@20 on test every 5 epochs. Run:
-//   node bench/reg-sweep.mjs [--dataset amazon-phone] [--model mf] 1e-4:5e-3:20 0.1:5e-3:20 ...
+//   node bench/reg-sweep.mjs [--dataset amazon-phone] [--model mf] 1e-4:5e-3:20 0.1:5e-3:20 0.1:5e-3:20:6 ...
 import path from 'node:path';
 import { datasetsDir, repoRoot } from './lib.mjs';
 
@@ -17,14 +18,14 @@ const modelName = option('model', 'mf');
 const dir = path.join(datasetsDir, datasetName);
 const data = await Dataset.load({ train: path.join(dir, 'train.txt'), test: path.join(dir, 'test.txt') });
 for (const spec of args) {
-  const [reg, lr, epochs] = spec.split(':').map(Number);
+  const [reg, lr, epochs, dim = 64] = spec.split(':').map(Number);
   const model = modelName === 'lightgcn'
-    ? await LightGCN.create(data, { dim: 64, layers: 3, seed: 1, initStd: 0.1 })
-    : await MF.create(data, { dim: 64, seed: 1, initStd: 0.1 });
+    ? await LightGCN.create(data, { dim, layers: 3, seed: 1, initStd: 0.1 })
+    : await MF.create(data, { dim, seed: 1, initStd: 0.1 });
   const trainer = new Trainer(model, { lr, batchSize: 2048, sampler: 'pairs', reg, seed: 1 });
   const out = [];
   for await (const e of trainer.fit({ epochs, evalEvery: 5, k: 20, on: 'test' }))
     if (e.metrics) out.push(`${e.epoch}:${e.metrics['recall@20'].toFixed(4)}`);
-  console.log(`${datasetName} ${modelName} reg:lr:epochs ${spec}  Recall@20 by epoch ${out.join(' ')}`);
+  console.log(`${datasetName} ${modelName} reg:lr:epochs[:dim] ${spec}  Recall@20 by epoch ${out.join(' ')}`);
   model.dispose();
 }
