@@ -7,9 +7,8 @@
 // --tables says which tables share rows (the ratio applies to each shared table).
 //
 // Every run: dim 64, Adam lr 5e-3, batch 2048, pairs sampler, L2 1e-4 (--lr, --reg change them for
-// every method of the run alike; MF-BPR needs --reg 0.1 on amazon-phone, see bench/README.md), one seed per --seeds entry
-// (model and sampler); evaluated on test
-// every 5 epochs (Recall/NDCG@20, full ranking, train items excluded). Reported: the last epoch
+// every method of the run alike; MF-BPR needs --reg 0.1 on amazon-phone, see bench/README.md), one
+// seed per --seeds entry (model and sampler); evaluated on test every 5 epochs (Recall/NDCG@20, full ranking, train items excluded). Reported: the last epoch
 // and the best evaluated epoch (best-on-test: the paper protocol, optimistic). Cold-start slice
 // at the last epoch, from top-20 lists: users with < 5 train interactions (their Recall@20), and
 // test pairs whose item has < 5 train interactions (the share of them in the user's top 20, and their
@@ -90,7 +89,6 @@ async function coldItemAuc(model) {
     const truth = testOf.get(u);
     const coldTruth = truth.filter((i) => itemDeg[i] < COLD);
     if (coldTruth.length === 0) continue;
-    const probe = [...coldTruth, truth[0]];
     const ur = U.data.subarray(u * w, u * w + w);
     for (let j = 0; j < n; j++) {
       let s = 0;
@@ -108,7 +106,7 @@ async function coldItemAuc(model) {
       return below / Math.max(1, total);
     };
     for (const i of coldTruth) cold++, coldSum += auc(i);
-    all++, allSum += auc(probe[probe.length - 1]);
+    all++, allSum += auc(truth[0]);
   }
   return { coldItemAuc: coldSum / Math.max(1, cold), firstTestItemAuc: allSum / Math.max(1, all) };
 }
