@@ -9,8 +9,8 @@
 // Every run: dim 64, Adam lr 5e-3, batch 2048, pairs sampler, L2 1e-4 (--lr, --reg change them for
 // every method of the run alike; MF-BPR needs --reg 0.1 on amazon-phone, see bench/README.md), one
 // seed per --seeds entry (model and sampler); evaluated on test every 5 epochs (Recall/NDCG@20,
-// full ranking, train items excluded). Reported: the last epoch and the best evaluated epoch (best-on-test: the paper protocol, optimistic). Cold-start slice
-// at the last epoch, from top-20 lists: users with < 5 train interactions (their Recall@20), and
+// full ranking, train items excluded). Reported: the last epoch and the best evaluated epoch
+// (best-on-test: the paper protocol, optimistic). Cold-start slice at the last epoch, from top-20 lists: users with < 5 train interactions (their Recall@20), and
 // test pairs whose item has < 5 train interactions (the share of them in the user's top 20, and their
 // AUC: the paper's measure; and, for scale, the AUC of those users' first test item).
 // Memory: bytes of the trainable model state (rows, residuals, assignments that must be stored).
