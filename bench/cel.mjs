@@ -10,9 +10,10 @@
 // every method of the run alike; MF-BPR needs --reg 0.1 on amazon-phone, see bench/README.md), one
 // seed per --seeds entry (model and sampler); evaluated on test every 5 epochs (Recall/NDCG@20,
 // full ranking, train items excluded). Reported: the last epoch and the best evaluated epoch
-// (best-on-test: the paper protocol, optimistic). Cold-start slice at the last epoch, from top-20 lists: users with < 5 train interactions (their Recall@20), and
-// test pairs whose item has < 5 train interactions (the share of them in the user's top 20, and their
-// AUC: the paper's measure; and, for scale, the AUC of those users' first test item).
+// (best-on-test: the paper protocol, optimistic). Cold-start slice at the last epoch: users with
+// < 5 train interactions (their Recall@20 from top-20 lists), and test pairs whose item has < 5
+// train interactions (the share of them in the user's top 20, and their AUC, the paper's measure;
+// for scale also the AUC of those users' first test item).
 // Memory: bytes of the trainable model state (rows, residuals, assignments that must be stored).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
