@@ -19,7 +19,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { datasetsDir, repoRoot } from './lib.mjs';
 
-const { Dataset, MF, LightGCN, Trainer } = await import(path.join(repoRoot, 'dist', 'index.js'));
+const { Dataset, Evaluator, MF, LightGCN, Trainer } = await import(path.join(repoRoot, 'dist', 'index.js'));
 const arg = (name, fallback) => {
   const k = process.argv.indexOf(`--${name}`);
   return k > 0 ? process.argv[k + 1] : fallback;
@@ -170,6 +170,9 @@ for (const ratio of ratios) {
   plan.push([`frequency-split x${ratio}`, { kind: 'frequency', ratio, splitScores: true }]);
 }
 for (let k = plan.length - 1; k > 0; k--) if (plan[k][1] === undefined) plan.splice(k, 1);  // infeasible budgets
+// The popularity list on the same test set: a shared table below it has learned less than item counts.
+const popularity = await new Evaluator(data, { k: 20, metrics: ['recall', 'ndcg'] }).popularity();
+console.log(`popularity               R@20 ${popularity['recall@20'].toFixed(4)} NDCG ${popularity['ndcg@20'].toFixed(4)}`);
 const runs = [];
 for (const seed of seeds)
   for (const [name, e] of plan) if (only.test(name)) runs.push(await run(name, e, seed));
@@ -189,7 +192,7 @@ const report = {
   command: process.argv.slice(1).map((a) => (/^[\w./,=-]+$/.test(a) ? a : `'${a}'`)).join(' ').replace(/^\S*bench\/cel.mjs/, 'node bench/cel.mjs'),
   dataset: datasetName, model: modelName === 'lightgcn' ? `LightGCN (${layers} layers)` : 'MF-BPR', tables,
   setup: { dim: 64, lr, batchSize: 2048, sampler: 'pairs', reg, epochs, evalEvery: 5, seeds, cold: `< ${COLD} train interactions` },
-  users: data.nUsers, items: data.nItems, summary, runs,
+  users: data.nUsers, items: data.nItems, popularity: { recall20: popularity['recall@20'], ndcg20: popularity['ndcg@20'] }, summary, runs,
 };
 writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
 console.log(`wrote ${out}`);
