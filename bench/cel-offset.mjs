@@ -1,6 +1,6 @@
 // Issue 8 experiment: does a cluster-size score offset undo the flooding? Trains MF-BPR (or
-// LightGCN with LAYERS=3; REG sets the L2 weight, default 1e-4) on DATASET (default amazon-phone) (bench/cel.mjs protocol, seed 1) with the given item embedding, then evaluates the
-// trained tables with score(u, i) = u·v_i − β·log(size of i's cluster) for several β, through the
+// LightGCN with LAYERS=3; REG sets the L2 weight, default 1e-4) on DATASET (default amazon-phone;
+// bench/cel.mjs protocol, seed 1) with the given item embedding, then evaluates the trained tables with score(u, i) = u·v_i − β·log(size of i's cluster) for several β, through the
 // library Evaluator on tables widened by one column ([U, 1] and [V, −β log m]).
 // OFFSET=pop splits the row by the members' train counts instead of evenly: offset
 // β·log((n_i + 1) / Σ_{j in c}(n_j + 1)), so within a shared row the more interacted member ranks first
@@ -38,6 +38,7 @@ const offsets = {
   relpop: (i) => Math.log((count[i] * size[c.items.assign[i]]) / mass[c.items.assign[i]]),
 };
 const share = offsets[process.env.OFFSET ?? 'size'];
+if (!share) throw new Error(`OFFSET must be one of ${Object.keys(offsets).join(', ')}, got ${process.env.OFFSET}`);
 const U = await model.userEmbeddings(), V = await model.itemEmbeddings();
 const d = U.shape[1], nu = U.shape[0], ni = V.shape[0];
 const U1 = new Float32Array(nu * (d + 1)), V1 = new Float32Array(ni * (d + 1));
