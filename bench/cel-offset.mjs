@@ -1,7 +1,8 @@
 // Issue 8 experiment: does a cluster-size score offset undo the flooding? Trains MF-BPR (or
 // LightGCN with LAYERS=3; REG sets the L2 weight, default 1e-4) on DATASET (default amazon-phone;
 // bench/cel.mjs protocol, seed 1) with the given item embedding, then evaluates the trained tables
-// with score(u, i) = u·v_i − β·log(size of i's cluster) for several β, through the library Evaluator on tables widened by one column ([U, 1] and [V, −β log m]).
+// with score(u, i) = u·v_i − β·log(size of i's cluster) for several β, through the library Evaluator
+// on tables widened by one column ([U, 1] and [V, −β log m]).
 // OFFSET=pop splits the row by the members' train counts instead of evenly: offset
 // β·log((n_i + 1) / Σ_{j in c}(n_j + 1)), so within a shared row the more interacted member ranks first
 // (an own row still gets 0). OFFSET=relpop: β·log((n_i + 1) / mean_{j in c}(n_j + 1)), the member's
